@@ -1,0 +1,108 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/debug-overlay/debug-overlay/generator"
+)
+
+// OverlayFlags are the flags that configure the overlay, shared by the
+// commands that render.
+type OverlayFlags struct {
+	ConfigFile   string
+	Enable       bool
+	Preset       string
+	Image        string
+	Name         string
+	Profile      string
+	Native       string
+	Targets      []string
+	CopyVolumes  []string
+	IncludeHooks bool
+
+	flags *pflag.FlagSet
+}
+
+// NewOverlayFlags returns OverlayFlags with nothing set: unset flags leave
+// the configuration of the layers below alone.
+func NewOverlayFlags() *OverlayFlags { return &OverlayFlags{} }
+
+// AddFlags registers the flags on fs.
+func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
+	o.flags = fs
+	fs.StringVar(&o.ConfigFile, "config", "", "Read a "+generator.Kind+" configuration from this file (layered above the stream's own, below these flags)")
+	fs.BoolVar(&o.Enable, "enable", false, "Switch the overlay on; alone, it overlays every pod-bearing workload with the defaults")
+	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(generator.PresetNames()), generator.PresetAlpine))
+	fs.StringVar(&o.Image, "image", "", "Sidecar image, overriding the preset's")
+	fs.StringVar(&o.Name, "name", "", `Sidecar container name (default "debug")`)
+	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s)", joinNames(generator.ProfileNames()), generator.ProfileGeneral))
+	fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(generator.NativeModes), generator.NativeAuto))
+	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
+	fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
+	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
+}
+
+// Config turns the configuration file and the flags that were set into one
+// configuration layer. It is the only place where flags become a Config.
+func (o *OverlayFlags) Config() (generator.Config, error) {
+	var cfg generator.Config
+	if o.ConfigFile != "" {
+		data, err := os.ReadFile(o.ConfigFile)
+		if err != nil {
+			return cfg, fmt.Errorf("reading --config: %w", err)
+		}
+		obj, err := generator.ParseDebugOverlay(data, o.ConfigFile)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = obj.Spec
+	}
+	var flagCfg generator.Config
+	changed := o.flags.Changed
+	if changed("enable") {
+		flagCfg.Enabled = &o.Enable
+	}
+	if changed("include-hooks") {
+		flagCfg.IncludeHooks = &o.IncludeHooks
+	}
+	flagCfg.Sidecar.Preset = generator.PresetName(o.Preset)
+	flagCfg.Sidecar.Image = o.Image
+	flagCfg.Sidecar.Name = o.Name
+	flagCfg.Sidecar.Profile = generator.ProfileName(o.Profile)
+	flagCfg.Sidecar.Native = generator.NativeMode(o.Native)
+	for _, t := range o.Targets {
+		target, err := parseTarget(t)
+		if err != nil {
+			return cfg, err
+		}
+		flagCfg.Targets = append(flagCfg.Targets, target)
+	}
+	for _, v := range o.CopyVolumes {
+		flagCfg.Copy.Volumes = append(flagCfg.Copy.Volumes, generator.CopyVolume{Name: v})
+	}
+	return cfg.Merge(flagCfg), nil
+}
+
+// parseTarget reads KIND/NAME or NAME.
+func parseTarget(s string) (generator.Target, error) {
+	kind, name, found := strings.Cut(s, "/")
+	if !found {
+		kind, name = "", s
+	}
+	if name == "" || strings.Contains(name, "/") {
+		return generator.Target{}, fmt.Errorf("--target %q: want KIND/NAME or NAME", s)
+	}
+	return generator.Target{Kind: kind, Name: name}, nil
+}
+
+func joinNames[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,75 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/debug-overlay/debug-overlay/generator"
+)
+
+// NewStripCommand returns `debug-overlay strip`.
+func NewStripCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "strip",
+		Short: "Remove exactly what the overlay added, using its status annotation",
+		Long: `strip reads a stream on stdin (a rendered release, helm get manifest output or a
+kubectl get -o yaml export) and writes it with everything the overlay added
+removed, as recorded in the ` + generator.StatusAnnotation + ` annotation.
+Documents without that annotation pass through byte for byte.`,
+		Example: `  # Remove the overlay from a release's stored manifest
+  helm get manifest geth | debug-overlay strip`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var s generator.Stripper
+			n, err := s.Strip(cmd.InOrStdin(), cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "debug-overlay: stripped the overlay from %d pod templates\n", n)
+			return nil
+		},
+	}
+}
+
+// NewExplainCommand returns `debug-overlay explain`: a render that prints,
+// instead of YAML, what each workload gets.
+func NewExplainCommand() *cobra.Command {
+	o := NewRenderOptions()
+	cmd := &cobra.Command{
+		Use:   "explain",
+		Short: "Print what the overlay does to each workload and how to open a shell in it",
+		Example: `  # See what --enable would do to a chart
+  helm template geth charts/examples/geth | debug-overlay explain --enable`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			report, err := o.renderer.Render(cmd.InOrStdin(), discard{})
+			if err != nil {
+				return err
+			}
+			return report.Explain(cmd.OutOrStdout())
+		},
+	}
+	o.Overlay.AddFlags(cmd.Flags())
+	return cmd
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// NewVersionCommand returns `debug-overlay version`.
+func NewVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), version)
+			return err
+		},
+	}
+}

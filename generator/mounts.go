@@ -1,0 +1,54 @@
+package generator
+
+import (
+	"fmt"
+	"path"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// ConflictRoot is where the sidecar mounts a volume that a later container
+// mounts at a path an earlier container already uses for something else:
+// ConflictRoot/<container>/<mountPath>.
+const ConflictRoot = "/debug-overlay/containers"
+
+// mirrorMounts collects the volumeMounts of the named regular containers (all
+// when names is empty), in container order, with volumes renamed to their
+// copies. The first container to use a mountPath keeps it; a later container
+// mounting something else there is mirrored under ConflictRoot instead.
+// Bidirectional propagation needs a privileged container, so an unprivileged
+// sidecar gets HostToContainer.
+func mirrorMounts(pod *corev1.PodSpec, names []string, rename map[string]string, privileged bool) ([]corev1.VolumeMount, []string) {
+	var mounts []corev1.VolumeMount
+	var notes []string
+	byPath := map[string]corev1.VolumeMount{}
+	for _, c := range pod.Containers {
+		if len(names) > 0 && !slices.Contains(names, c.Name) {
+			continue
+		}
+		for _, m := range c.VolumeMounts {
+			if to, ok := rename[m.Name]; ok {
+				m.Name = to
+			}
+			key := path.Clean(m.MountPath)
+			if prev, ok := byPath[key]; ok {
+				if prev.Name == m.Name && prev.SubPath == m.SubPath && prev.SubPathExpr == m.SubPathExpr {
+					continue
+				}
+				to := path.Join(ConflictRoot, c.Name, key)
+				notes = append(notes, fmt.Sprintf("container %q mounts volume %q at %s, where an earlier container mounts %q: the sidecar sees it at %s",
+					c.Name, m.Name, m.MountPath, prev.Name, to))
+				m.MountPath = to
+				key = to
+			}
+			if !privileged && m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional {
+				m.MountPropagation = ptr(corev1.MountPropagationHostToContainer)
+				notes = append(notes, fmt.Sprintf("container %q mounts %s with Bidirectional propagation, which needs a privileged container: the sidecar uses HostToContainer", c.Name, m.MountPath))
+			}
+			byPath[key] = m
+			mounts = append(mounts, m)
+		}
+	}
+	return mounts, notes
+}

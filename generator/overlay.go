@@ -1,0 +1,287 @@
+package generator
+
+import (
+	"fmt"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Workload reports what the overlay did to one workload.
+type Workload struct {
+	Kind      string
+	Namespace string
+	Name      string
+	Source    string
+	// Container is the debug container's name; Shell the shell to exec.
+	Container string
+	Shell     string
+	Native    bool
+	// Copies maps each copied volume to its emptyDir.
+	Copies []Copied
+	// Mounts lists the mountPaths the sidecar mirrors.
+	Mounts []string
+}
+
+// Copied is one volume the overlay copies into an emptyDir.
+type Copied struct {
+	Volume string
+	Into   string
+	Medium corev1.StorageMedium
+	Rewire bool
+}
+
+// podOverlay applies one Config to pod templates.
+type podOverlay struct {
+	cfg     Config
+	preset  Preset
+	profile Profile
+}
+
+func newPodOverlay(cfg Config) (*podOverlay, error) {
+	preset, err := LookupPreset(cfg.Sidecar.Preset)
+	if err != nil {
+		return nil, err
+	}
+	profile, err := LookupProfile(cfg.Sidecar.Profile)
+	if err != nil {
+		return nil, err
+	}
+	return &podOverlay{cfg: cfg, preset: preset, profile: profile}, nil
+}
+
+// podTarget is one pod template to overlay and what is known about it.
+type podTarget struct {
+	tmpl     *yaml.Node
+	field    string // path of the template in the document, for messages
+	kind     WorkloadKind
+	meta     workloadMeta
+	sel      selection
+	copySeen map[string]bool // copy volumes found, filled in by apply
+}
+
+// apply overlays one pod template in place. A template that already carries
+// the status annotation is stripped first, so running twice changes nothing.
+func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
+	if _, err := stripTemplate(t.tmpl); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", t.field, err)
+	}
+	spec := mapGet(t.tmpl, "spec")
+	if spec == nil || spec.Kind != yaml.MappingNode {
+		return nil, nil, fmt.Errorf("%s.spec: missing or not a mapping", t.field)
+	}
+	var pod corev1.PodSpec
+	if err := decodeNode(spec, &pod); err != nil {
+		return nil, nil, fmt.Errorf("%s.spec: %w", t.field, err)
+	}
+	cfg := o.cfg
+	if err := checkNames(&pod, cfg.Sidecar.Name, len(cfg.Copy.Volumes) > 0); err != nil {
+		return nil, nil, fmt.Errorf("%s.spec: %w", t.field, err)
+	}
+	for _, name := range t.sel.containers {
+		if !slices.ContainsFunc(pod.Containers, func(c corev1.Container) bool { return c.Name == name }) {
+			return nil, nil, fmt.Errorf("%s.spec.containers: target container %q does not exist (containers: %s)",
+				t.field, name, containerNames(pod.Containers))
+		}
+	}
+
+	var notes []string
+	st := &Status{}
+	w := &Workload{Kind: t.meta.kind, Namespace: t.meta.namespace, Name: t.meta.name,
+		Container: cfg.Sidecar.Name, Shell: firstNonEmpty(cfg.Sidecar.Shell, o.preset.Shell)}
+	uid := runAsUser(&pod, t.sel.containers, *cfg.Sidecar.RunAsUser)
+	restricted := cfg.Sidecar.Profile == ProfileRestricted
+	nonRoot := pod.SecurityContext != nil && deref(pod.SecurityContext.RunAsNonRoot)
+
+	// Copies: emptyDirs, rewired mounts, and the init container that fills them.
+	rename := map[string]string{}
+	var jobs []copyJob
+	for _, cv := range cfg.Copy.Volumes {
+		i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
+		if i < 0 {
+			continue
+		}
+		t.copySeen[cv.Name] = true
+		job, err := planCopy(cv, pod.Volumes[i])
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.spec.volumes[%d]: %w", t.field, i, err)
+		}
+		if slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
+			return nil, nil, fmt.Errorf("%s.spec.volumes: the copy of volume %q would be named %q, which the pod already uses",
+				t.field, cv.Name, job.copyName)
+		}
+		jobs = append(jobs, job)
+		rewire := cv.Rewire == nil || *cv.Rewire
+		if rewire {
+			rename[job.volume] = job.copyName
+		}
+		w.Copies = append(w.Copies, Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire})
+		if err := appendItem(spec, "volumes", copyVolume(job, cv.SizeLimit), st); err != nil {
+			return nil, nil, err
+		}
+		st.Volumes = append(st.Volumes, job.copyName)
+	}
+	st.Rewired = rewireMounts(spec, rename)
+	initAt := 0
+	if len(jobs) > 0 {
+		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs)
+		if restricted {
+			o.profile.Apply(&c, uid)
+		} else if nonRoot {
+			runAsNonRoot(&c, uid)
+		}
+		if err := insertItem(spec, "initContainers", initAt, c, st); err != nil {
+			return nil, nil, err
+		}
+		initAt++
+		st.InitContainers = append(st.InitContainers, c.Name)
+	}
+
+	// The sidecar, with the target containers' mounts.
+	var mounts []corev1.VolumeMount
+	if *cfg.Sidecar.MirrorMounts {
+		var mountNotes []string
+		mounts, mountNotes = mirrorMounts(&pod, t.sel.containers, rename, cfg.Sidecar.Profile == ProfileSysadmin)
+		notes = append(notes, mountNotes...)
+		for _, m := range mounts {
+			w.Mounts = append(w.Mounts, m.MountPath)
+		}
+	}
+	w.Native = useNative(cfg.Sidecar.Native, t.kind, t.meta.isHook(), pod.RestartPolicy)
+	sidecar := buildSidecar(cfg.Sidecar, o.preset, mounts, w.Native)
+	o.profile.Apply(&sidecar, uid)
+	if nonRoot && !restricted {
+		runAsNonRoot(&sidecar, uid)
+	}
+	if w.Native {
+		// Right after the copy and before the app's own init containers, so
+		// a failing init container can be debugged too.
+		if err := insertItem(spec, "initContainers", initAt, sidecar, st); err != nil {
+			return nil, nil, err
+		}
+		st.InitContainers = append(st.InitContainers, sidecar.Name)
+	} else {
+		if err := appendItem(spec, "containers", sidecar, st); err != nil {
+			return nil, nil, err
+		}
+		st.Containers = append(st.Containers, sidecar.Name)
+	}
+
+	if *cfg.Sidecar.ShareProcessNamespace {
+		switch {
+		case pod.HostPID:
+			notes = append(notes, "hostPID is set: the sidecar already sees every process, shareProcessNamespace is left alone")
+		case pod.ShareProcessNamespace == nil:
+			mapSet(spec, "shareProcessNamespace", boolNode(true))
+			st.ShareProcessNamespace = "unset"
+		case !*pod.ShareProcessNamespace:
+			mapSet(spec, "shareProcessNamespace", boolNode(true))
+			st.ShareProcessNamespace = "false"
+			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
+		}
+	}
+	if err := writeStatus(t.tmpl, st); err != nil {
+		return nil, nil, err
+	}
+	return w, notes, nil
+}
+
+// checkNames refuses a pod that already has a container named like ours.
+func checkNames(pod *corev1.PodSpec, sidecar string, copying bool) error {
+	for _, list := range []struct {
+		field string
+		names []string
+	}{
+		{"containers", names(pod.Containers)},
+		{"initContainers", names(pod.InitContainers)},
+	} {
+		if slices.Contains(list.names, sidecar) {
+			return fmt.Errorf("%s: a container named %q already exists; give the sidecar another name (sidecar.name, --name)", list.field, sidecar)
+		}
+		if copying && slices.Contains(list.names, CopyContainerName) {
+			return fmt.Errorf("%s: a container named %q already exists, and the copy init container needs that name", list.field, CopyContainerName)
+		}
+	}
+	if sidecar == CopyContainerName && copying {
+		return fmt.Errorf("the sidecar cannot be named %q: the copy init container uses that name", CopyContainerName)
+	}
+	return nil
+}
+
+// runAsUser picks the user for containers that must not run as root: the
+// pod's, else the first target container's, else the configured default.
+func runAsUser(pod *corev1.PodSpec, targets []string, fallback int64) int64 {
+	if sc := pod.SecurityContext; sc != nil && sc.RunAsUser != nil && *sc.RunAsUser > 0 {
+		return *sc.RunAsUser
+	}
+	for _, c := range pod.Containers {
+		if len(targets) > 0 && !slices.Contains(targets, c.Name) {
+			continue
+		}
+		if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil && *sc.RunAsUser > 0 {
+			return *sc.RunAsUser
+		}
+	}
+	return fallback
+}
+
+// rewireMounts points every mount of a renamed volume, in every container
+// and init container, at its copy.
+func rewireMounts(spec *yaml.Node, rename map[string]string) []Rewire {
+	if len(rename) == 0 {
+		return nil
+	}
+	var done []Rewire
+	for _, list := range []string{"initContainers", "containers"} {
+		for _, c := range seqItems(mapGet(spec, list)) {
+			for _, m := range seqItems(mapGet(c, "volumeMounts")) {
+				name := mapGet(m, "name")
+				if name == nil {
+					continue
+				}
+				to, ok := rename[name.Value]
+				if !ok {
+					continue
+				}
+				done = append(done, Rewire{Container: scalarValue(mapGet(c, "name")),
+					MountPath: scalarValue(mapGet(m, "mountPath")), Volume: name.Value, Copy: to})
+				name.Value = to
+			}
+		}
+	}
+	return done
+}
+
+// appendItem appends v to the list at key, creating the list if needed.
+func appendItem(spec *yaml.Node, key string, v any, st *Status) error {
+	return insertItem(spec, key, -1, v, st)
+}
+
+// insertItem inserts v at index i (-1: the end) of the list at key.
+func insertItem(spec *yaml.Node, key string, i int, v any, st *Status) error {
+	n, err := toNode(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", key, err)
+	}
+	seq, created := mapEnsure(spec, key, yaml.SequenceNode)
+	st.created("spec."+key, created)
+	seq.Style &^= yaml.FlowStyle // `volumes: []` would put the new items in flow style too
+	if i < 0 || i > len(seq.Content) {
+		i = len(seq.Content)
+	}
+	seq.Content = slices.Insert(seq.Content, i, n)
+	return nil
+}
+
+func names(cs []corev1.Container) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func containerNames(cs []corev1.Container) string {
+	return joinNames(names(cs))
+}

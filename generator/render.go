@@ -1,0 +1,411 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// DefaultMemoryLimit is how many bytes of a stream a Renderer holds in
+// memory before it spools to a temporary file.
+const DefaultMemoryLimit = 32 << 20
+
+// maxErrors bounds how many document errors one run reports.
+const maxErrors = 20
+
+// Renderer overlays manifest streams. Its zero value renders with the
+// defaults and whatever DebugOverlay document the stream holds.
+type Renderer struct {
+	// Config is layered above the stream's DebugOverlay document: the final
+	// configuration is Default() < stream document < Config.
+	Config Config
+	// TempDir holds spool files; empty means os.TempDir().
+	TempDir string
+	// MemoryLimit is DefaultMemoryLimit when zero.
+	MemoryLimit int64
+}
+
+// Report says what a render did.
+type Report struct {
+	// Config is the configuration in effect, defaults applied.
+	Config Config
+	// Workloads lists the overlaid workloads, in stream order.
+	Workloads []Workload
+	// Findings are warnings: harmless, but worth telling.
+	Findings []Finding
+}
+
+// Finding is a warning about one document (or the whole stream, when
+// Document is empty).
+type Finding struct {
+	Document string
+	Message  string
+}
+
+func (f Finding) String() string {
+	if f.Document == "" {
+		return f.Message
+	}
+	return f.Document + ": " + f.Message
+}
+
+// entry is one spooled input document.
+type entry struct {
+	off, n   int64
+	h        header
+	index    int
+	config   bool
+	parseErr error
+}
+
+// Render reads a multi-document stream from in and writes the overlaid
+// stream to out. On error it writes nothing.
+func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
+	limit := r.MemoryLimit
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	input := newSpool(r.TempDir, limit)
+	defer input.Close()
+
+	// Pass 1: spool every document and find the configuration, which Helm 3
+	// places after the workloads it configures.
+	var entries []entry
+	var configs []*DebugOverlay
+	var configErrs []error
+	dr := newDocReader(in)
+	var buf []byte
+	for i := 0; ; i++ {
+		raw, err := dr.next(buf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading input: %w", err)
+		}
+		buf = raw
+		e := entry{off: input.size, n: int64(len(raw)), h: scanHeader(raw), index: i}
+		if _, err := input.Write(raw); err != nil {
+			return nil, err
+		}
+		if !e.h.sure && !e.h.empty {
+			e.h.apiVersion, e.h.kind, e.parseErr = parseHeader(raw)
+		}
+		if e.h.kind == Kind && groupOf(e.h.apiVersion) == Group {
+			e.config = true
+			_, body := splitPreamble(raw)
+			obj, err := ParseDebugOverlay(body, docLabel(e, "", ""))
+			if err != nil {
+				configErrs = append(configErrs, err)
+			} else {
+				configs = append(configs, obj)
+			}
+		}
+		entries = append(entries, e)
+	}
+	if err := errors.Join(configErrs...); err != nil {
+		return nil, err
+	}
+	if len(configs) > 1 {
+		return nil, fmt.Errorf("the stream holds %d %s documents; keep one", len(configs), Kind)
+	}
+	cfg := Default()
+	if len(configs) == 1 {
+		cfg = cfg.Merge(configs[0].Spec)
+	}
+	cfg = cfg.Merge(r.Config)
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	report := &Report{Config: cfg}
+
+	output := newSpool(r.TempDir, limit)
+	defer output.Close()
+	if !cfg.IsEnabled() {
+		if err := copyThrough(input, entries, output); err != nil {
+			return nil, err
+		}
+	} else if err := r.overlay(input, entries, output, report); err != nil {
+		return nil, err
+	}
+	if _, err := output.WriteTo(out); err != nil {
+		return nil, fmt.Errorf("writing output: %w", err)
+	}
+	return report, nil
+}
+
+// copyThrough writes every document but the configuration, unchanged.
+func copyThrough(input *spool, entries []entry, out io.Writer) error {
+	start := int64(0)
+	for _, e := range entries {
+		if !e.config {
+			continue
+		}
+		if err := copyRange(input, start, e.off, out); err != nil {
+			return err
+		}
+		start = e.off + e.n
+	}
+	return copyRange(input, start, input.size, out)
+}
+
+func copyRange(s *spool, from, to int64, out io.Writer) error {
+	if to <= from {
+		return nil
+	}
+	_, err := io.Copy(out, io.NewSectionReader(s, from, to-from))
+	return err
+}
+
+// run is the state of pass 2.
+type run struct {
+	cfg      Config
+	kinds    kindTable
+	overlay  *podOverlay
+	report   *Report
+	matched  []bool          // per target
+	copySeen map[string]bool // copy volumes found in selected workloads
+	seen     []string        // workloads in the stream, for messages
+	errs     []error
+}
+
+// overlay is pass 2: documents that are not workloads, or not selected, are
+// copied through as bytes; selected workloads are parsed, overlaid and
+// encoded again.
+func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report *Report) error {
+	po, err := newPodOverlay(report.Config)
+	if err != nil {
+		return err
+	}
+	st := &run{
+		cfg:      report.Config,
+		kinds:    newKindTable(report.Config.Kinds),
+		overlay:  po,
+		report:   report,
+		matched:  make([]bool, len(report.Config.Targets)),
+		copySeen: map[string]bool{},
+	}
+	var raw []byte
+	for _, e := range entries {
+		if e.config {
+			continue
+		}
+		if int64(cap(raw)) < e.n {
+			raw = make([]byte, e.n)
+		}
+		raw = raw[:e.n]
+		if _, err := input.ReadAt(raw, e.off); err != nil {
+			return fmt.Errorf("reading spool: %w", err)
+		}
+		result, err := st.document(e, raw)
+		if err != nil {
+			st.errs = append(st.errs, err)
+			if len(st.errs) >= maxErrors {
+				break
+			}
+			continue
+		}
+		if _, err := out.Write(result); err != nil {
+			return err
+		}
+	}
+	st.checkCoverage()
+	if len(st.errs) > 0 {
+		return errors.Join(st.errs...)
+	}
+	if len(report.Workloads) == 0 {
+		report.Findings = append(report.Findings, Finding{Message: "the overlay is enabled but no workload in the stream was selected"})
+	}
+	return nil
+}
+
+// document handles one document of pass 2 and returns the bytes to write.
+func (st *run) document(e entry, raw []byte) ([]byte, error) {
+	switch {
+	case e.h.empty:
+		return raw, nil
+	case e.parseErr != nil:
+		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), e.parseErr)
+	case e.h.kind == "":
+		return nil, fmt.Errorf("%s: not a Kubernetes object: no kind", docLabel(e, "", ""))
+	case e.h.kind == "List" || strings.HasSuffix(e.h.kind, "List") && groupOf(e.h.apiVersion) == "":
+		return nil, fmt.Errorf("%s: %s documents are not supported: the overlay cannot see the workloads inside; render the items as separate documents",
+			docLabel(e, "", ""), e.h.kind)
+	}
+	wk, ok := st.kinds.lookup(e.h.apiVersion, e.h.kind)
+	if !ok {
+		return raw, nil
+	}
+	preamble, body := splitPreamble(raw)
+	doc, err := parseDocument(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
+	}
+	root := doc.Content[0]
+	meta := workloadMeta{
+		kind:        e.h.kind,
+		name:        scalarValue(mapPath(root, "metadata", "name")),
+		namespace:   scalarValue(mapPath(root, "metadata", "namespace")),
+		labels:      stringMap(mapPath(root, "metadata", "labels")),
+		annotations: stringMap(mapPath(root, "metadata", "annotations")),
+	}
+	label := docLabel(e, meta.namespace, meta.name)
+	if e.h.source == "" {
+		if f := meta.annotations[helm4FilenameAnnotation]; f != "" {
+			e.h.source = f
+			label = docLabel(e, meta.namespace, meta.name)
+		}
+	}
+	st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
+	tmpl, field := root, ""
+	if path := wk.templatePath(); path != nil {
+		tmpl, field = mapPath(root, path...), wk.TemplatePath
+		if tmpl == nil || tmpl.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: %s: missing or not a mapping", label, field)
+		}
+	}
+	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
+	sel := st.cfg.selectWorkload(meta)
+	if !sel.selected {
+		return raw, nil
+	}
+	for _, i := range sel.matched {
+		st.matched[i] = true
+	}
+	if field == "" {
+		field = "."
+	}
+	w, notes, err := st.overlay.apply(&podTarget{tmpl: tmpl, field: field, kind: wk, meta: meta, sel: sel, copySeen: st.copySeen})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	w.Source = e.h.source
+	st.report.Workloads = append(st.report.Workloads, *w)
+	for _, n := range notes {
+		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: n})
+	}
+	return encodeDocument(raw, preamble, body, doc)
+}
+
+// checkCoverage turns targets and copy volumes that matched nothing into
+// errors: the user asked for something the release does not have.
+func (st *run) checkCoverage() {
+	seen := strings.Join(st.seen, ", ")
+	if seen == "" {
+		seen = "none"
+	}
+	for i, ok := range st.matched {
+		if !ok {
+			st.errs = append(st.errs, fmt.Errorf("spec.targets[%d]: target %s matched no workload (workloads in the stream: %s)",
+				i, st.cfg.Targets[i], seen))
+		}
+	}
+	for i, cv := range st.cfg.Copy.Volumes {
+		if !st.copySeen[cv.Name] {
+			st.errs = append(st.errs, fmt.Errorf("spec.copy.volumes[%d]: no selected workload has a volume named %q", i, cv.Name))
+		}
+	}
+}
+
+// helm4FilenameAnnotation is how Helm 4 tells a post-renderer which template
+// file a document came from; it splits the output back into files by it.
+const helm4FilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// parseDocument parses one document's YAML into a comment-preserving tree.
+func parseDocument(body []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("not valid YAML: a second document follows without a --- separator")
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("not a Kubernetes object: not a mapping")
+	}
+	return &doc, nil
+}
+
+// parseHeader reads apiVersion and kind from a document the line scan could
+// not read (flow style, JSON, anchors).
+func parseHeader(raw []byte) (apiVersion, kind string, err error) {
+	var h struct {
+		APIVersion any `yaml:"apiVersion"`
+		Kind       any `yaml:"kind"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&h); err != nil {
+		if errors.Is(err, io.EOF) {
+			return "", "", nil
+		}
+		return "", "", fmt.Errorf("not valid YAML: %w", err)
+	}
+	a, _ := h.APIVersion.(string)
+	k, _ := h.Kind.(string)
+	return a, k, nil
+}
+
+// encodeDocument writes a changed document: its original preamble (the `---`
+// and `# Source:` lines), then the tree, with a new encoder (one encoder for
+// a whole stream keeps state that grows with it) in the document's own
+// sequence indentation style.
+func encodeDocument(raw, preamble, body []byte, doc *yaml.Node) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(raw) + 2048)
+	if !bytes.HasPrefix(preamble, []byte("---")) && bytes.HasPrefix(raw, []byte("---")) {
+		out.WriteString("---\n")
+	}
+	out.Write(preamble)
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if kyaml.DeriveSeqIndentStyle(string(body)) == string(kyaml.CompactSequenceStyle) {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// docLabel names a document for messages: position, kind, namespace/name and
+// source file, as far as known.
+func docLabel(e entry, namespace, name string) string {
+	s := fmt.Sprintf("document %d", e.index+1)
+	if e.h.kind != "" {
+		s += " (" + e.h.kind
+		if name != "" {
+			s += " "
+			if namespace != "" {
+				s += namespace + "/"
+			}
+			s += name
+		}
+		s += ")"
+	}
+	if e.h.source != "" {
+		s += " from " + e.h.source
+	}
+	return s
+}
+
+// stringMap reads a mapping of strings, such as labels.
+func stringMap(n *yaml.Node) map[string]string {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	m := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		m[n.Content[i].Value] = n.Content[i+1].Value
+	}
+	return m
+}

@@ -1,0 +1,65 @@
+# debug-overlay. Tools are pinned in hack/install-tools.sh and built from the
+# Go module proxy into the git-ignored bin/; Debian packages come from
+# hack/install-deps.sh.
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/debug-overlay/debug-overlay/cmd.version=$(VERSION)
+BIN := $(CURDIR)/bin
+GO_TEST_FLAGS ?=
+FUZZTIME ?= 20s
+
+# Helm 3 keeps its home directories apart from any Helm on the machine.
+export HELM_CACHE_HOME := $(BIN)/.helm3/cache
+export HELM_CONFIG_HOME := $(BIN)/.helm3/config
+export HELM_DATA_HOME := $(BIN)/.helm3/data
+
+.PHONY: all build tools deps charts test unit e2e fuzz lint bench update-golden demo clean
+
+all: build
+
+build:
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
+
+tools:
+	hack/install-tools.sh helm3
+
+deps:
+	hack/install-deps.sh
+
+# The example charts take the toggle chart as a file:// dependency.
+charts: tools
+	for c in charts/examples/*/; do $(BIN)/helm3 dependency build "$$c" >/dev/null; done
+
+## test: everything CI runs: unit and golden tests, then the end-to-end tests
+## with the real helm and busybox, then a short fuzz run.
+test: build deps charts
+	go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) fuzz
+
+unit:
+	go test ./generator/ ./cmd/
+
+fuzz:
+	go test ./generator/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	go test ./generator/ -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
+
+e2e: build deps charts
+	go test -count=1 ./test/e2e/ -v
+
+lint:
+	go vet ./...
+	@test -z "$$(gofmt -l cmd generator test)" || { gofmt -l cmd generator test; exit 1; }
+
+bench:
+	go test ./generator/ -run '^$$' -bench . -benchmem
+
+update-golden:
+	go test ./generator/ -run TestGolden -update
+
+## demo: render the geth example with the real helm, toggle off and on, and
+## show the difference.
+demo: build charts
+	hack/demo.sh
+
+clean:
+	rm -rf $(BIN)

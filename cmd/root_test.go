@@ -1,0 +1,251 @@
+package cmd
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/debug-overlay/debug-overlay/generator"
+)
+
+var update = flag.Bool("update", false, "rewrite README's generated flag reference")
+
+const deployment = `---
+# Source: app/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1
+          volumeMounts:
+            - name: creds
+              mountPath: /creds
+      volumes:
+        - name: creds
+          secret:
+            secretName: api-creds
+`
+
+// run executes the root command with args and stdin, returning the streams.
+func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := NewRootCommand()
+	var out, errOut bytes.Buffer
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs(args)
+	err = Execute(cmd)
+	return out.String(), errOut.String(), err
+}
+
+func TestOverlayFlagsConfig(t *testing.T) {
+	cfgFile := t.TempDir() + "/config.yaml"
+	if err := os.WriteFile(cfgFile, []byte(`apiVersion: debug-overlay.dev/v1alpha1
+kind: DebugOverlay
+spec:
+  enabled: true
+  sidecar:
+    preset: busybox
+    profile: baseline
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want generator.Config
+	}{
+		{
+			name: "nothing set leaves every field to the layers below",
+			want: generator.Config{},
+		},
+		{
+			name: "enable and the common flags",
+			args: []string{"--enable", "--preset=toolbox", "--image=example/tools:1", "--profile=restricted",
+				"--native=always", "--name=dbg", "--include-hooks", "--target=deployment/api", "--target=worker-*",
+				"--copy-volume=creds", "--copy-volume=config"},
+			want: generator.Config{
+				Enabled:      ptr(true),
+				IncludeHooks: ptr(true),
+				Targets:      []generator.Target{{Kind: "deployment", Name: "api"}, {Name: "worker-*"}},
+				Sidecar: generator.Sidecar{Name: "dbg", Preset: generator.PresetToolbox, Image: "example/tools:1",
+					Profile: generator.ProfileRestricted, Native: generator.NativeAlways},
+				Copy: generator.Copy{Volumes: []generator.CopyVolume{{Name: "creds"}, {Name: "config"}}},
+			},
+		},
+		{
+			name: "flags override the config file field by field",
+			args: []string{"--config", cfgFile, "--preset=toolbox"},
+			want: generator.Config{
+				Enabled: ptr(true),
+				Sidecar: generator.Sidecar{Preset: generator.PresetToolbox, Profile: generator.ProfileBaseline},
+			},
+		},
+		{
+			name: "--enable=false switches off what the file switched on",
+			args: []string{"--config", cfgFile, "--enable=false"},
+			want: generator.Config{
+				Enabled: ptr(false),
+				Sidecar: generator.Sidecar{Preset: generator.PresetBusybox, Profile: generator.ProfileBaseline},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := NewRenderOptions()
+			cmd := NewRootCommand()
+			cmd.ResetFlags()
+			o.AddFlags(cmd)
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.Overlay.Config()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Config() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseTargetRejectsBadShapes(t *testing.T) {
+	for _, s := range []string{"", "deployment/", "a/b/c"} {
+		if _, err := parseTarget(s); err == nil {
+			t.Errorf("parseTarget(%q): want an error", s)
+		}
+	}
+}
+
+func TestRootCommand(t *testing.T) {
+	tests := []struct {
+		name       string
+		stdin      string
+		args       []string
+		wantOut    string // substring; "" means stdout must be empty
+		wantSame   bool   // stdout must equal stdin
+		wantErr    string // substring of stderr; "" means success
+		wantStderr string
+	}{
+		{name: "disabled passes the stream through byte for byte", stdin: deployment, wantSame: true},
+		{name: "enable adds the sidecar", stdin: deployment, args: []string{"--enable"}, wantOut: "- name: debug\n"},
+		{
+			name: "copy volume rewires the mount", stdin: deployment, args: []string{"--enable", "--copy-volume=creds"},
+			wantOut: "name: creds-debug-copy\n",
+		},
+		{
+			name: "unknown preset lists the valid ones", stdin: deployment, args: []string{"--enable", "--preset=nope"},
+			wantErr: `spec.sidecar.preset: unknown preset "nope" (valid: alpine, busybox, custom, toolbox)`,
+		},
+		{
+			name: "missing copy volume is an error and nothing is written", stdin: deployment,
+			args:    []string{"--enable", "--copy-volume=nope"},
+			wantErr: `spec.copy.volumes[0]: no selected workload has a volume named "nope"`,
+		},
+		{
+			name: "a target that matches nothing names the workloads there are", stdin: deployment,
+			args:    []string{"--enable", "--target=statefulset/api"},
+			wantErr: "target statefulset/api matched no workload (workloads in the stream: deployment/api)",
+		},
+		{
+			name: "malformed YAML names the document and its source", stdin: deployment + "  bad: [\n",
+			args:    []string{"--enable"},
+			wantErr: "document 1 (Deployment) from app/templates/deployment.yaml: not valid YAML",
+		},
+		{name: "arguments are refused", stdin: deployment, args: []string{"file.yaml"}, wantErr: `unknown command "file.yaml"`},
+		{
+			name: "explain goes to stderr, YAML stays alone on stdout", stdin: deployment, args: []string{"--enable", "--explain"},
+			wantOut: "- name: debug\n", wantStderr: "kubectl exec -it deployment/api -c debug -- ash",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, err := run(t, tt.stdin, tt.args...)
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("want an error containing %q, got none", tt.wantErr)
+				}
+				if !strings.Contains(stderr, tt.wantErr) {
+					t.Errorf("stderr = %q, want it to contain %q", stderr, tt.wantErr)
+				}
+				if stdout != "" {
+					t.Errorf("stdout must be empty on error, got %d bytes", len(stdout))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v\nstderr: %s", err, stderr)
+			}
+			if tt.wantSame && stdout != tt.stdin {
+				t.Errorf("stdout differs from stdin:\n%s", cmp.Diff(tt.stdin, stdout))
+			}
+			if tt.wantOut != "" && !strings.Contains(stdout, tt.wantOut) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.wantOut, stdout)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestStripCommandUndoesTheOverlay(t *testing.T) {
+	overlaid, _, err := run(t, deployment, "--enable", "--copy-volume=creds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped, stderr, err := run(t, overlaid, "strip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stripped != deployment {
+		t.Errorf("strip did not give back the input (-want +got):\n%s", cmp.Diff(deployment, stripped))
+	}
+	if !strings.Contains(stderr, "stripped the overlay from 1 pod templates") {
+		t.Errorf("stderr = %q", stderr)
+	}
+}
+
+// TestREADMEFlags keeps README's flag reference generated from the real
+// flags: run with -update to rewrite it.
+func TestREADMEFlags(t *testing.T) {
+	const start, end = "<!-- flags:start -->\n```\n", "```\n<!-- flags:end -->"
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i, j := strings.Index(readme, start), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q block", start, end)
+	}
+	want := NewRootCommand().Flags().FlagUsages()
+	got := readme[i+len(start) : j]
+	if got == want {
+		return
+	}
+	if *update {
+		if err := os.WriteFile("../README.md", []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README's flag reference is stale; run go test ./cmd -run TestREADMEFlags -update (-want +got):\n%s", cmp.Diff(want, got))
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -174,21 +174,28 @@ type run struct {
 	errs     []error
 }
 
-// overlay is pass 2: documents that are not workloads, or not selected, are
-// copied through as bytes; selected workloads are parsed, overlaid and
-// encoded again.
-func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report *Report) error {
+func newRun(report *Report) (*run, error) {
 	po, err := newPodOverlay(report.Config)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st := &run{
+	return &run{
 		cfg:      report.Config,
 		kinds:    newKindTable(report.Config.Kinds),
 		overlay:  po,
 		report:   report,
 		matched:  make([]bool, len(report.Config.Targets)),
 		copySeen: map[string]bool{},
+	}, nil
+}
+
+// overlay is pass 2: documents that are not workloads, or not selected, are
+// copied through as bytes; selected workloads are parsed, overlaid and
+// encoded again.
+func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report *Report) error {
+	st, err := newRun(report)
+	if err != nil {
+		return err
 	}
 	var raw []byte
 	for _, e := range entries {
@@ -214,12 +221,17 @@ func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report 
 			return err
 		}
 	}
+	return st.finish()
+}
+
+// finish reports the errors of the run, and a warning when it overlaid nothing.
+func (st *run) finish() error {
 	st.checkCoverage()
 	if len(st.errs) > 0 {
 		return errors.Join(st.errs...)
 	}
-	if len(report.Workloads) == 0 {
-		report.Findings = append(report.Findings, Finding{Message: "the overlay is enabled but no workload in the stream was selected"})
+	if len(st.report.Workloads) == 0 {
+		st.report.Findings = append(st.report.Findings, Finding{Message: "the overlay is enabled but no workload in the stream was selected"})
 	}
 	return nil
 }
@@ -246,7 +258,16 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
 	}
-	root := doc.Content[0]
+	changed, err := st.object(doc.Content[0], wk, e)
+	if err != nil || !changed {
+		return raw, err
+	}
+	return encodeDocument(raw, preamble, body, doc)
+}
+
+// object overlays one parsed workload in place, if it is selected, and
+// reports whether it changed.
+func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	meta := workloadMeta{
 		kind:        e.h.kind,
 		name:        scalarValue(mapPath(root, "metadata", "name")),
@@ -254,42 +275,36 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 		labels:      stringMap(mapPath(root, "metadata", "labels")),
 		annotations: stringMap(mapPath(root, "metadata", "annotations")),
 	}
-	label := docLabel(e, meta.namespace, meta.name)
 	if e.h.source == "" {
-		if f := meta.annotations[helm4FilenameAnnotation]; f != "" {
-			e.h.source = f
-			label = docLabel(e, meta.namespace, meta.name)
-		}
+		e.h.source = meta.annotations[helm4FilenameAnnotation]
 	}
+	label := docLabel(e, meta.namespace, meta.name)
 	st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
-	tmpl, field := root, ""
+	tmpl, field := root, "."
 	if path := wk.templatePath(); path != nil {
 		tmpl, field = mapPath(root, path...), wk.TemplatePath
 		if tmpl == nil || tmpl.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: %s: missing or not a mapping", label, field)
+			return false, fmt.Errorf("%s: %s: missing or not a mapping", label, field)
 		}
 	}
 	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
 	sel := st.cfg.selectWorkload(meta)
 	if !sel.selected {
-		return raw, nil
+		return false, nil
 	}
 	for _, i := range sel.matched {
 		st.matched[i] = true
 	}
-	if field == "" {
-		field = "."
-	}
 	w, notes, err := st.overlay.apply(&podTarget{tmpl: tmpl, field: field, kind: wk, meta: meta, sel: sel, copySeen: st.copySeen})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", label, err)
+		return false, fmt.Errorf("%s: %w", label, err)
 	}
 	w.Source = e.h.source
 	st.report.Workloads = append(st.report.Workloads, *w)
 	for _, n := range notes {
 		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: n})
 	}
-	return encodeDocument(raw, preamble, body, doc)
+	return true, nil
 }
 
 // checkCoverage turns targets and copy volumes that matched nothing into

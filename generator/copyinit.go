@@ -24,13 +24,24 @@ const CopyContainerName = "debug-overlay-copy"
 // are its internals and are skipped; cp -L dereferences everything and
 // umask 0 keeps the source modes (cp without -p creates files with the
 // source mode less the umask, and -p would try to chown as non-root).
-// A source with nothing to copy fails the pod unless OPTIONAL is "optional".
+// A source that is not mounted fails the pod unless OPTIONAL is "optional".
+// An empty source is no error: kubelet itself refuses to start a pod whose
+// required Secret or ConfigMap (or a required key of it) is missing, so an
+// empty mount is an object that exists with no keys, which the app copes
+// with unaided; failing there would make the overlay break a working pod.
 const copyScript = `set -eu
 umask 0
 while [ "$#" -ge 3 ]; do
   src=$1 dst=$2 optional=$3
   shift 3
-  [ -d "$src" ] || { echo "debug-overlay-copy: source $src is not mounted" >&2; exit 1; }
+  if [ ! -d "$src" ]; then
+    if [ "$optional" = optional ]; then
+      echo "debug-overlay-copy: source $src is not mounted; optional, skipped"
+      continue
+    fi
+    echo "debug-overlay-copy: source $src is not mounted" >&2
+    exit 1
+  fi
   rm -rf -- "$dst"/* "$dst"/.[!.]* "$dst"/..?*
   n=0
   for entry in "$src"/* "$src"/.[!.]*; do
@@ -38,10 +49,6 @@ while [ "$#" -ge 3 ]; do
     cp -RL -- "$entry" "$dst"/
     n=$((n + 1))
   done
-  if [ "$n" -eq 0 ] && [ "$optional" != optional ]; then
-    echo "debug-overlay-copy: nothing to copy from $src" >&2
-    exit 1
-  fi
   echo "debug-overlay-copy: copied $n entries from $src to $dst"
 done
 `

@@ -13,27 +13,33 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: all build tools deps charts test unit e2e fuzz lint bench update-golden demo clean
+.PHONY: all build tools deps charts geth test unit e2e e2e-geth fuzz lint bench update-golden demo clean
 
 all: build
 
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 
-tools:
-	hack/install-tools.sh helm3
+tools: geth
+	hack/install-tools.sh
+
+## geth: build the pinned geth (go-ethereum) into bin/geth for e2e-geth; a
+## no-op when bin/geth already reports the pinned version.
+geth:
+	hack/build-geth.sh
 
 deps:
 	hack/install-deps.sh
 
 # The example charts take the toggle chart as a file:// dependency.
-charts: tools
+charts:
+	hack/install-tools.sh helm3
 	for c in charts/examples/*/; do $(BIN)/helm3 dependency build "$$c" >/dev/null; done
 
 ## test: everything CI runs: unit and golden tests, then the end-to-end tests
 ## with the real helm and busybox, then a short fuzz run.
-test: build deps charts
-	go test $(GO_TEST_FLAGS) ./...
+test: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) fuzz
 
 unit:
@@ -43,8 +49,14 @@ fuzz:
 	go test ./generator/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	go test ./generator/ -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
 
-e2e: build deps charts
-	go test -count=1 ./test/e2e/ -v
+e2e: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/e2e/ -v
+
+## e2e-geth: the seed scenario end to end: the real geth, Helm 3 and the
+## built binary, busybox running the rendered init containers (needs root);
+## prints the two `geth account list` results side by side.
+e2e-geth: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/geth/ -v -run TestGethSeesKeystoreOnlyWithOverlay | grep -E '^(toggle (off|on):|--- |ok|FAIL|PASS)'
 
 lint:
 	go vet ./...

@@ -1,0 +1,387 @@
+package generator
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// FunctionCheckKind is the kind of the marker object that the kustomize
+// Component overlays/debug adds to the stream. kustomize skips exec functions
+// without --enable-exec and still exits 0; the function marks every such
+// object config.kubernetes.io/local-config (so kustomize drops it from its
+// output), and a ReplacementTransformer after the function fails the build
+// when the mark is missing, that is when the function did not run.
+const FunctionCheckKind = "FunctionCheck"
+
+// LocalConfigAnnotation marks objects that only configure client-side tools;
+// kustomize leaves them out of its output and kpt does not apply them.
+const LocalConfigAnnotation = "config.kubernetes.io/local-config"
+
+// sniffSize is how much of a stream SniffResourceList reads ahead.
+const sniffSize = 64 << 10
+
+// Function runs the overlay as a KRM function, as the KRM functions
+// specification (config.kubernetes.io/v1) defines one: a ResourceList in,
+// the same ResourceList out with its items overlaid and the findings in
+// results. Its zero value takes its whole configuration from the
+// ResourceList.
+//
+// Configuration, lowest first: Default(), a DebugOverlay object among the
+// items (consumed, like the DebugOverlay document of a Helm stream), the
+// functionConfig (a DebugOverlay), Config.
+//
+// Items keep every annotation the orchestrator set (config.kubernetes.io/*,
+// internal.config.kubernetes.io/*, kustomize's ids), their comments and key
+// order; only the pod templates of selected workloads change.
+type Function struct {
+	// Config is layered above the functionConfig: flags and --config.
+	Config Config
+}
+
+// Run reads a ResourceList from in, processes it and writes the resulting
+// ResourceList to out. When processing fails it still writes a
+// ResourceList, with the items as they came in and results of severity
+// error, as orchestrators such as kpt read them; the error returned is for
+// the exit code. Input that is not a ResourceList writes nothing.
+func (f *Function) Run(in io.Reader, out io.Writer) (*Report, error) {
+	r := &kio.ByteReader{Reader: in, OmitReaderAnnotations: true}
+	items, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("reading the ResourceList: %w", err)
+	}
+	if r.WrappingKind != kio.ResourceListKind {
+		return nil, fmt.Errorf("reading the ResourceList: the input is not a single %s object (got %s); "+
+			"for a stream of manifests run debug-overlay without a subcommand", kio.ResourceListKind, describeWrapping(r.WrappingKind))
+	}
+	rl := &framework.ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
+	report, procErr := f.Process(rl)
+
+	w := kio.ByteWriter{
+		Writer: out,
+		// The orchestrator's annotations stay on the items: kustomize maps
+		// outputs back to inputs by them and kpt writes files by them.
+		KeepReaderAnnotations: true,
+		FunctionConfig:        rl.FunctionConfig,
+		WrappingKind:          kio.ResourceListKind,
+		WrappingAPIVersion:    r.WrappingAPIVersion,
+	}
+	if len(rl.Results) > 0 {
+		data, err := kyaml.Marshal(rl.Results)
+		if err != nil {
+			return nil, fmt.Errorf("encoding results: %w", err)
+		}
+		if w.Results, err = kyaml.Parse(string(data)); err != nil {
+			return nil, fmt.Errorf("encoding results: %w", err)
+		}
+	}
+	if err := w.Write(rl.Items); err != nil {
+		return nil, fmt.Errorf("writing the ResourceList: %w", err)
+	}
+	return report, procErr
+}
+
+func describeWrapping(kind string) string {
+	if kind == "" {
+		return "a stream of documents"
+	}
+	return "a " + kind
+}
+
+// Process overlays the items of rl in place and appends results: a warning
+// per finding, an info per overlaid workload (what it got, the kubectl exec
+// line), an error per problem, each with the resourceRef (and the file, when
+// the orchestrator recorded one) of the item it is about.
+// On error the items are left as they came in and the error joins every
+// problem. DebugOverlay objects among the items are consumed; FunctionCheck
+// objects are marked local-config.
+func (f *Function) Process(rl *framework.ResourceList) (*Report, error) {
+	original := make([]*kyaml.RNode, len(rl.Items))
+	for i, item := range rl.Items {
+		original[i] = item.Copy()
+	}
+	report, errs := f.process(rl)
+	if len(errs) == 0 {
+		return report, nil
+	}
+	rl.Items = original
+	msgs := make([]error, len(errs))
+	for i, e := range errs {
+		rl.Results = append(rl.Results, e.result)
+		msgs[i] = e.err
+	}
+	return nil, errors.Join(msgs...)
+}
+
+// krmError is a problem, with its result.
+type krmError struct {
+	err    error
+	result *framework.Result
+}
+
+func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
+	var errs []krmError
+	fail := func(item *kyaml.RNode, err error) {
+		errs = append(errs, krmError{err: err, result: krmResult(framework.Error, err.Error(), item)})
+	}
+
+	var layer Config
+	var items, configs []*kyaml.RNode
+	for _, item := range rl.Items {
+		meta := krmMeta(item)
+		switch {
+		case meta.Kind == Kind && groupOf(meta.APIVersion) == Group:
+			configs = append(configs, item)
+			continue
+		case meta.Kind == FunctionCheckKind && groupOf(meta.APIVersion) == Group:
+			if err := item.PipeE(kyaml.SetAnnotation(LocalConfigAnnotation, "true")); err != nil {
+				fail(item, fmt.Errorf("marking %s %s: %w", FunctionCheckKind, meta.Name, err))
+			}
+		}
+		items = append(items, item)
+	}
+	switch {
+	case len(configs) > 1:
+		fail(nil, fmt.Errorf("the items hold %d %s objects; keep one", len(configs), Kind))
+	case len(configs) == 1:
+		obj, err := parseItemConfig(configs[0])
+		if err != nil {
+			fail(configs[0], err)
+		} else {
+			layer = obj.Spec
+		}
+	}
+	if fc := rl.FunctionConfig; fc != nil && !fc.IsNilOrEmpty() {
+		obj, err := parseFunctionConfig(fc)
+		if err != nil {
+			fail(nil, err)
+		} else {
+			layer = layer.Merge(obj.Spec)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	layer = layer.Merge(f.Config)
+	rl.Items = items
+
+	cfg := Default().Merge(layer)
+	if err := cfg.Validate(); err != nil {
+		fail(nil, fmt.Errorf("invalid configuration:\n%w", err))
+		return nil, errs
+	}
+	report := &Report{Config: cfg}
+	if !cfg.IsEnabled() {
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Info,
+			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
+		return report, nil
+	}
+	st, err := newRun(report)
+	if err != nil {
+		fail(nil, err)
+		return nil, errs
+	}
+
+	// As OverlayObjects, one item at a time, so that every finding and
+	// error is tied to the item it is about.
+	var warnings []*framework.Result
+	for i, item := range rl.Items {
+		obj := item.YNode()
+		if obj == nil || obj.Kind != yaml.MappingNode {
+			continue
+		}
+		path, _, _ := kioutil.GetFileAnnotations(item)
+		e := entry{index: i, h: header{
+			apiVersion: scalarValue(mapGet(obj, "apiVersion")),
+			kind:       scalarValue(mapGet(obj, "kind")),
+			source:     path,
+		}}
+		// The same rules as Render's for documents.
+		switch {
+		case e.h.kind == "":
+			fail(item, errors.New("not a Kubernetes object: no kind"))
+			continue
+		case e.h.kind == "List" || strings.HasSuffix(e.h.kind, "List") && groupOf(e.h.apiVersion) == "":
+			fail(item, fmt.Errorf("%s items are not supported: the overlay cannot see the workloads inside; pass the objects as items", e.h.kind))
+			continue
+		}
+		wk, ok := st.kinds.lookup(e.h.apiVersion, e.h.kind)
+		if !ok {
+			continue
+		}
+		seen := len(report.Findings)
+		if _, err := st.object(obj, wk, e); err != nil {
+			meta := krmMeta(item)
+			label := docLabel(e, meta.Namespace, meta.Name) + ": "
+			errs = append(errs, krmError{err: err,
+				result: krmResult(framework.Error, strings.TrimPrefix(err.Error(), label), item)})
+		}
+		for _, finding := range report.Findings[seen:] {
+			warnings = append(warnings, krmResult(framework.Warning, finding.Message, item))
+		}
+	}
+	seen := len(report.Findings)
+	if err := st.finish(); err != nil {
+		for _, e := range splitJoined(err) {
+			fail(nil, e)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	for _, finding := range report.Findings[seen:] {
+		warnings = append(warnings, &framework.Result{Severity: framework.Warning, Message: finding.String()})
+	}
+	rl.Results = append(rl.Results, warnings...)
+	for _, w := range report.Workloads {
+		rl.Results = append(rl.Results, workloadResult(w, rl.Items))
+	}
+	return report, nil
+}
+
+// parseItemConfig reads a DebugOverlay object found among the items.
+func parseItemConfig(item *kyaml.RNode) (*DebugOverlay, error) {
+	meta := krmMeta(item)
+	source := fmt.Sprintf("%s %s", Kind, meta.Name)
+	if path, _, _ := kioutil.GetFileAnnotations(item); path != "" {
+		source += " from " + path
+	}
+	data, err := item.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return ParseDebugOverlay(data, source)
+}
+
+// parseFunctionConfig reads the functionConfig, which must be a DebugOverlay.
+func parseFunctionConfig(fc *kyaml.RNode) (*DebugOverlay, error) {
+	meta := krmMeta(fc)
+	if meta.Kind != Kind || groupOf(meta.APIVersion) != Group {
+		return nil, fmt.Errorf("functionConfig: want a %s (apiVersion %s), got kind %q, apiVersion %q",
+			Kind, APIVersion, meta.Kind, meta.APIVersion)
+	}
+	data, err := fc.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("functionConfig: %w", err)
+	}
+	return ParseDebugOverlay(data, "functionConfig")
+}
+
+// krmMeta reads what results name: apiVersion, kind, name, namespace.
+func krmMeta(item *kyaml.RNode) kyaml.ResourceIdentifier {
+	var id kyaml.ResourceIdentifier
+	if item == nil {
+		return id
+	}
+	n := item.YNode()
+	id.APIVersion = scalarValue(mapGet(n, "apiVersion"))
+	id.Kind = scalarValue(mapGet(n, "kind"))
+	id.Name = scalarValue(mapPath(n, "metadata", "name"))
+	id.Namespace = scalarValue(mapPath(n, "metadata", "namespace"))
+	return id
+}
+
+// krmResult builds a result about item (nil: about the whole list), with
+// the file the orchestrator read it from, when it says.
+func krmResult(severity framework.Severity, msg string, item *kyaml.RNode) *framework.Result {
+	r := &framework.Result{Severity: severity, Message: msg}
+	if item == nil {
+		return r
+	}
+	id := krmMeta(item)
+	r.ResourceRef = &id
+	if path, index, _ := kioutil.GetFileAnnotations(item); path != "" {
+		r.File = &framework.File{Path: path}
+		r.File.Index, _ = strconv.Atoi(index)
+	}
+	return r
+}
+
+// workloadResult is the info result for one overlaid workload: what it got
+// and how to open a shell in it.
+func workloadResult(w Workload, items []*kyaml.RNode) *framework.Result {
+	var b strings.Builder
+	mode := "sidecar"
+	if w.Native {
+		mode = "native sidecar"
+	}
+	fmt.Fprintf(&b, "debug container %q added (%s)", w.Container, mode)
+	for _, c := range w.Copies {
+		fmt.Fprintf(&b, "; volume %q copied into emptyDir %q", c.Volume, c.Into)
+	}
+	if cmd := w.ExecCommand(); cmd != "" {
+		b.WriteString("; shell: " + cmd)
+	}
+	var item *kyaml.RNode
+	for _, it := range items {
+		id := krmMeta(it)
+		if id.Kind == w.Kind && id.Name == w.Name && id.Namespace == w.Namespace {
+			item = it
+			break
+		}
+	}
+	return krmResult(framework.Info, b.String(), item)
+}
+
+// splitJoined splits an errors.Join error into its parts.
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// SniffResourceList reports whether a stream is a KRM ResourceList: a YAML
+// document whose top-level kind, found in its first 64 KiB, is
+// ResourceList. It returns a reader that yields the whole stream again.
+// JSON ResourceLists are not recognised; `debug-overlay fn` reads them.
+func SniffResourceList(r io.Reader) (io.Reader, bool, error) {
+	br := bufio.NewReaderSize(r, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, false, fmt.Errorf("reading input: %w", err)
+	}
+	return br, isResourceList(head), nil
+}
+
+// isResourceList looks at the column-0 lines of the first document for
+// `kind: ResourceList`.
+func isResourceList(head []byte) bool {
+	started := false
+	for len(head) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			line, head = head, nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		t := bytes.TrimSpace(line)
+		switch {
+		case len(t) == 0 || t[0] == '#':
+			continue
+		case isSeparator(line):
+			if started {
+				return false
+			}
+			started = true
+			continue
+		}
+		started = true
+		if bytes.HasPrefix(line, []byte("kind:")) {
+			kind, _ := plainValue(line[len("kind:"):], true)
+			return kind == kio.ResourceListKind
+		}
+	}
+	return false
+}

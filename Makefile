@@ -13,7 +13,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: all build tools deps charts geth test unit e2e e2e-geth fuzz lint bench update-golden demo clean
+.PHONY: all build tools deps charts geth helm-plugin test unit e2e e2e-geth fuzz lint bench update-golden demo clean
 
 all: build
 
@@ -22,6 +22,16 @@ build:
 
 tools: geth
 	hack/install-tools.sh
+
+## helm-plugin: install this directory as the Helm 4 post-renderer plugin
+## debug-overlay (Helm 4 symlinks it into bin/.helm4), with the binary where
+## plugin.yaml expects it; then: bin/helm4 template ... --post-renderer debug-overlay
+helm-plugin: build
+	hack/install-tools.sh helm4
+	ln -sfn debug-overlay $(BIN)/debug-overlay-$$(go env GOOS)-$$(go env GOARCH)
+	. hack/helm-env.sh && helm_env 4 && \
+	  { "$$HELM_BIN" plugin uninstall debug-overlay >/dev/null 2>&1 || true; } && \
+	  "$$HELM_BIN" plugin install .
 
 ## geth: build the pinned geth (go-ethereum) into bin/geth for e2e-geth; a
 ## no-op when bin/geth already reports the pinned version.

@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -95,14 +96,21 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 			if err := o.Validate(args); err != nil {
 				return err
 			}
+			in, krm, err := generator.SniffResourceList(cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			if krm { // run as a KRM function without the fn subcommand
+				return (&FnOptions{Overlay: o.Overlay}).Run(in, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			if err := o.Complete(); err != nil {
 				return err
 			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return o.Run(in, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	o.AddFlags(cmd)
-	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewVersionCommand())
+	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewCheckCommand(), NewVersionCommand(), NewFnCommand(), NewGenerateCommand())
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		c.SilenceUsage = false
 		return err
@@ -110,11 +118,16 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 	return cmd
 }
 
-// Execute runs the root command and prints an error, if any, on stderr.
+// Execute runs the root command and prints an error, if any, on stderr;
+// under Helm 4, which hides a post-renderer's stderr, also where the user
+// sees it (helm4.go).
 func Execute(cmd *cobra.Command) error {
+	h4 := helm4PluginFromEnv(os.Getenv, os.Args[1:])
+	h4.attach(cmd)
 	err := cmd.Execute()
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "debug-overlay: error: %v\n", err)
 	}
+	h4.finish(err)
 	return err
 }

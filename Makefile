@@ -13,15 +13,25 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: all build tools deps charts geth helm-plugin test unit e2e e2e-geth fuzz lint bench update-golden demo clean
+.PHONY: all build tools deps charts geth kube apiserver-test helm-plugin test unit e2e e2e-geth fuzz lint bench update-golden demo clean
 
 all: build
 
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 
-tools: geth
+tools: geth kube
 	hack/install-tools.sh
+
+KUBE_BINS ?= kube-apiserver kubectl
+
+## kube: build the pinned kube-apiserver and kubectl (hack/tools/kube/go.mod) into bin/
+kube:
+	hack/build-kube.sh $(KUBE_BINS)
+
+## apiserver-test: overlay outputs against a real kube-apiserver (dry-run apply, Pod Security)
+apiserver-test: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/apiserver/ -v
 
 ## helm-plugin: install this directory as the Helm 4 post-renderer plugin
 ## debug-overlay (Helm 4 symlinks it into bin/.helm4), with the binary where

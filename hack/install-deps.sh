@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests run for real: busybox-static (the shell
-# that runs the generated copy script).
+# that runs the generated copy script) and etcd-server (behind the real
+# kube-apiserver of test/cluster).
 set -euo pipefail
 
-pkgs=(busybox-static)
+pkgs=(busybox-static etcd-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -23,6 +23,8 @@ func scanHeader(raw []byte) header {
 	h.empty = true
 	kinds, versions := 0, 0
 	clean := true
+	afterValue := false // the previous line was kind: or apiVersion:
+	raw = bytes.TrimPrefix(raw, byteOrderMark)
 	for len(raw) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
@@ -45,13 +47,19 @@ func scanHeader(raw []byte) header {
 			continue
 		}
 		h.empty = false
+		if afterValue && (line[0] == ' ' || line[0] == '\t') {
+			clean = false // `kind: Deployment` continued on an indented line is "Deployment ..."
+		}
+		afterValue = false
 		switch {
 		case bytes.HasPrefix(line, []byte("kind:")):
 			kinds++
 			h.kind, clean = plainValue(line[len("kind:"):], clean)
+			afterValue = true
 		case bytes.HasPrefix(line, []byte("apiVersion:")):
 			versions++
 			h.apiVersion, clean = plainValue(line[len("apiVersion:"):], clean)
+			afterValue = true
 		case line[0] == '{' || line[0] == '[' || line[0] == '%' || line[0] == '!' || line[0] == '&' || line[0] == '-':
 			clean = false
 		}

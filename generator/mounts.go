@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -16,9 +17,10 @@ const ConflictRoot = "/debug-overlay/containers"
 // mirrorMounts collects the volumeMounts of the named regular containers (all
 // when names is empty), in container order, with volumes renamed to their
 // copies. The first container to use a mountPath keeps it; a later container
-// mounting something else there is mirrored under ConflictRoot instead.
-// Bidirectional propagation needs a privileged container, so an unprivileged
-// sidecar gets HostToContainer.
+// mounting something else there is mirrored under ConflictRoot instead, and
+// so are its mounts nested below that path, so the sidecar sees that
+// container's tree whole. Bidirectional propagation needs a privileged
+// container, so an unprivileged sidecar gets HostToContainer.
 func mirrorMounts(pod *corev1.PodSpec, names []string, rename map[string]string, privileged bool) ([]corev1.VolumeMount, []string) {
 	var mounts []corev1.VolumeMount
 	var notes []string
@@ -27,20 +29,28 @@ func mirrorMounts(pod *corev1.PodSpec, names []string, rename map[string]string,
 		if len(names) > 0 && !slices.Contains(names, c.Name) {
 			continue
 		}
-		for _, m := range c.VolumeMounts {
+		cms := make([]corev1.VolumeMount, len(c.VolumeMounts))
+		moved := map[string]string{} // this container's conflicting paths, and where they go
+		for i, m := range c.VolumeMounts {
 			if to, ok := rename[m.Name]; ok {
 				m.Name = to
 			}
+			cms[i] = m
 			key := path.Clean(m.MountPath)
-			if prev, ok := byPath[key]; ok {
-				if prev.Name == m.Name && prev.SubPath == m.SubPath && prev.SubPathExpr == m.SubPathExpr {
-					continue
-				}
+			if prev, ok := byPath[key]; ok && !sameMount(prev, m) {
 				to := path.Join(ConflictRoot, c.Name, key)
+				moved[key] = to
 				notes = append(notes, fmt.Sprintf("container %q mounts volume %q at %s, where an earlier container mounts %q: the sidecar sees it at %s",
 					c.Name, m.Name, m.MountPath, prev.Name, to))
+			}
+		}
+		for _, m := range cms {
+			key := path.Clean(m.MountPath)
+			if to, ok := movedPath(moved, key); ok {
 				m.MountPath = to
 				key = to
+			} else if _, ok := byPath[key]; ok {
+				continue // the same mount as an earlier container's
 			}
 			if !privileged && m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional {
 				m.MountPropagation = ptr(corev1.MountPropagationHostToContainer)
@@ -51,4 +61,20 @@ func mirrorMounts(pod *corev1.PodSpec, names []string, rename map[string]string,
 		}
 	}
 	return mounts, notes
+}
+
+func sameMount(a, b corev1.VolumeMount) bool {
+	return a.Name == b.Name && a.SubPath == b.SubPath && a.SubPathExpr == b.SubPathExpr
+}
+
+// movedPath returns where p goes when it is, or lies below, a moved path.
+func movedPath(moved map[string]string, p string) (string, bool) {
+	for dir := p; ; dir = path.Dir(dir) {
+		if to, ok := moved[dir]; ok {
+			return path.Join(to, strings.TrimPrefix(p, dir)), true
+		}
+		if dir == "/" || dir == "." {
+			return "", false
+		}
+	}
 }

@@ -3,6 +3,7 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -11,16 +12,39 @@ import (
 // decoding into structs and encoding again, keeps comments, key order and
 // every field this program does not know about.
 
+// mapGet returns the value of key, following aliases: reading through an
+// alias sees what a YAML parser sees.
 func mapGet(m *yaml.Node, key string) *yaml.Node {
+	m = resolveAlias(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i+1]
+			return resolveAlias(m.Content[i+1])
 		}
 	}
 	return nil
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// copyNode deep-copies a tree without its anchors, so the copy can replace
+// an alias and be edited without changing the anchor's other uses. Aliases
+// inside stay aliases: their anchors come earlier in the document.
+func copyNode(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = copyNode(child)
+	}
+	return &c
 }
 
 func mapPath(m *yaml.Node, keys ...string) *yaml.Node {
@@ -42,6 +66,26 @@ func mapSet(m *yaml.Node, key string, value *yaml.Node) {
 	m.Content = append(m.Content, scalar(key), value)
 }
 
+// moveBefore moves the pair of key right before the pair of before, when
+// both exist.
+func moveBefore(m *yaml.Node, key, before string) {
+	from, to := -1, -1
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch m.Content[i].Value {
+		case key:
+			from = i
+		case before:
+			to = i
+		}
+	}
+	if from < 0 || to < 0 || from < to {
+		return
+	}
+	pair := []*yaml.Node{m.Content[from], m.Content[from+1]}
+	m.Content = slices.Delete(m.Content, from, from+2)
+	m.Content = slices.Insert(m.Content, to, pair...)
+}
+
 func mapDelete(m *yaml.Node, key string) {
 	if m == nil {
 		return
@@ -55,10 +99,35 @@ func mapDelete(m *yaml.Node, key string) {
 }
 
 // mapEnsure returns the value of key, creating it with kind when absent or
-// null; created says which happened.
-func mapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created bool) {
-	if n = mapGet(m, key); n != nil && n.Kind == kind {
-		return n, false
+// null; created says which happened. A null is removed and the new value
+// appended, as if it had been absent, so that Strip, which removes created
+// fields left empty, and a second run agree on where it goes. Another kind
+// of value is an error.
+func mapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created bool, err error) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != key {
+			continue
+		}
+		n = m.Content[i+1]
+		if target := resolveAlias(n); n.Kind == yaml.AliasNode && target != nil && target.Kind == kind {
+			// Editing the anchored node would edit every use of the anchor
+			// (the workload's own annotations, say): edit a copy instead.
+			n = copyNode(target)
+			m.Content[i+1] = n
+		}
+		switch {
+		case n.Kind == kind:
+			return n, false, nil
+		case resolveAlias(n).Kind == yaml.ScalarNode && resolveAlias(n).ShortTag() == "!!null":
+			m.Content = slices.Delete(m.Content, i, i+2)
+		default:
+			want := "a mapping"
+			if kind == yaml.SequenceNode {
+				want = "a list"
+			}
+			return nil, false, fmt.Errorf("%s: not %s", key, want)
+		}
+		break
 	}
 	n = &yaml.Node{Kind: kind}
 	if kind == yaml.MappingNode {
@@ -66,8 +135,23 @@ func mapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created 
 	} else {
 		n.Tag = "!!seq"
 	}
-	mapSet(m, key, n)
-	return n, true
+	m.Content = append(m.Content, scalar(key), n)
+	return n, true, nil
+}
+
+// spellFlowNulls writes out as `null` the empty nulls inside flow
+// collections (`{a, b: }`), which the encoder would write as an empty
+// quoted string.
+func spellFlowNulls(n *yaml.Node, inFlow bool) {
+	if n.Kind == yaml.ScalarNode && inFlow && n.Value == "" && n.ShortTag() == "!!null" {
+		n.Value = "null"
+	}
+	if n.Style&yaml.FlowStyle != 0 {
+		inFlow = true
+	}
+	for _, c := range n.Content {
+		spellFlowNulls(c, inFlow)
+	}
 }
 
 func scalar(v string) *yaml.Node {

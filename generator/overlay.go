@@ -61,28 +61,37 @@ type podTarget struct {
 	copySeen map[string]bool // copy volumes found, filled in by apply
 }
 
+// path names a field of the pod template for messages: "spec" of a Pod,
+// "spec.template.spec" of a Deployment.
+func (t *podTarget) path(field string) string {
+	if t.field == "" || t.field == "." {
+		return field
+	}
+	return t.field + "." + field
+}
+
 // apply overlays one pod template in place. A template that already carries
 // the status annotation is stripped first, so running twice changes nothing.
 func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	if _, err := stripTemplate(t.tmpl); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.field, err)
+		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
 	}
 	spec := mapGet(t.tmpl, "spec")
 	if spec == nil || spec.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("%s.spec: missing or not a mapping", t.field)
+		return nil, nil, fmt.Errorf("%s: missing or not a mapping", t.path("spec"))
 	}
 	var pod corev1.PodSpec
 	if err := decodeNode(spec, &pod); err != nil {
-		return nil, nil, fmt.Errorf("%s.spec: %w", t.field, err)
+		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
 	}
 	cfg := o.cfg
 	if err := checkNames(&pod, cfg.Sidecar.Name, len(cfg.Copy.Volumes) > 0); err != nil {
-		return nil, nil, fmt.Errorf("%s.spec: %w", t.field, err)
+		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
 	}
 	for _, name := range t.sel.containers {
 		if !slices.ContainsFunc(pod.Containers, func(c corev1.Container) bool { return c.Name == name }) {
-			return nil, nil, fmt.Errorf("%s.spec.containers: target container %q does not exist (containers: %s)",
-				t.field, name, containerNames(pod.Containers))
+			return nil, nil, fmt.Errorf("%s: target container %q does not exist (containers: %s)",
+				t.path("spec.containers"), name, containerNames(pod.Containers))
 		}
 	}
 
@@ -95,7 +104,8 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	nonRoot := pod.SecurityContext != nil && deref(pod.SecurityContext.RunAsNonRoot)
 
 	// Copies: emptyDirs, rewired mounts, and the init container that fills them.
-	rename := map[string]string{}
+	rename := map[string]string{}       // in the app containers: rewired copies
+	mirrorRename := map[string]string{} // in the sidecar: every copy
 	var jobs []copyJob
 	for _, cv := range cfg.Copy.Volumes {
 		i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
@@ -105,17 +115,18 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		t.copySeen[cv.Name] = true
 		job, err := planCopy(cv, pod.Volumes[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s.spec.volumes[%d]: %w", t.field, i, err)
+			return nil, nil, fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err)
 		}
 		if slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
-			return nil, nil, fmt.Errorf("%s.spec.volumes: the copy of volume %q would be named %q, which the pod already uses",
-				t.field, cv.Name, job.copyName)
+			return nil, nil, fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
+				t.path("spec.volumes"), cv.Name, job.copyName)
 		}
 		jobs = append(jobs, job)
 		rewire := cv.Rewire == nil || *cv.Rewire
 		if rewire {
 			rename[job.volume] = job.copyName
 		}
+		mirrorRename[job.volume] = job.copyName
 		w.Copies = append(w.Copies, Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire})
 		if err := appendItem(spec, "volumes", copyVolume(job, cv.SizeLimit), st); err != nil {
 			return nil, nil, err
@@ -142,7 +153,10 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	var mounts []corev1.VolumeMount
 	if *cfg.Sidecar.MirrorMounts {
 		var mountNotes []string
-		mounts, mountNotes = mirrorMounts(&pod, t.sel.containers, rename, cfg.Sidecar.Profile == ProfileSysadmin)
+		// Without rewire the app keeps the volume; the sidecar still gets
+		// the copy at the same paths, or nobody but the copy container
+		// would ever mount it.
+		mounts, mountNotes = mirrorMounts(&pod, t.sel.containers, mirrorRename, cfg.Sidecar.Profile == ProfileSysadmin)
 		notes = append(notes, mountNotes...)
 		for _, m := range mounts {
 			w.Mounts = append(w.Mounts, m.MountPath)
@@ -182,7 +196,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		}
 	}
 	if err := writeStatus(t.tmpl, st); err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
 	}
 	return w, notes, nil
 }
@@ -264,7 +278,10 @@ func insertItem(spec *yaml.Node, key string, i int, v any, st *Status) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", key, err)
 	}
-	seq, created := mapEnsure(spec, key, yaml.SequenceNode)
+	seq, created, err := mapEnsure(spec, key, yaml.SequenceNode)
+	if err != nil {
+		return err
+	}
 	st.created("spec."+key, created)
 	seq.Style &^= yaml.FlowStyle // `volumes: []` would put the new items in flow style too
 	if i < 0 || i > len(seq.Content) {

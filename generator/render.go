@@ -169,6 +169,7 @@ type run struct {
 	overlay  *podOverlay
 	report   *Report
 	matched  []bool          // per target
+	skipped  [][]string      // per target: workloads it matches that opted out or are hooks
 	copySeen map[string]bool // copy volumes found in selected workloads
 	seen     []string        // workloads in the stream, for messages
 	errs     []error
@@ -185,6 +186,7 @@ func newRun(report *Report) (*run, error) {
 		overlay:  po,
 		report:   report,
 		matched:  make([]bool, len(report.Config.Targets)),
+		skipped:  make([][]string, len(report.Config.Targets)),
 		copySeen: map[string]bool{},
 	}, nil
 }
@@ -254,7 +256,7 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 		return raw, nil
 	}
 	preamble, body := splitPreamble(raw)
-	doc, err := parseDocument(body)
+	doc, err := parseBody(preamble, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
 	}
@@ -290,6 +292,7 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
 	sel := st.cfg.selectWorkload(meta)
 	if !sel.selected {
+		st.noteSkipped(meta)
 		return false, nil
 	}
 	for _, i := range sel.matched {
@@ -307,6 +310,20 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	return true, nil
 }
 
+// noteSkipped remembers, for the targets that match a workload which is not
+// selected all the same, why: "matched no workload" would be wrong.
+func (st *run) noteSkipped(meta workloadMeta) {
+	why := "a Helm hook; set includeHooks (--include-hooks)"
+	if inject, set := meta.inject(); set && !inject {
+		why = "opted out with " + InjectAnnotation + `: "false"`
+	}
+	for i, t := range st.cfg.Targets {
+		if t.matches(meta) {
+			st.skipped[i] = append(st.skipped[i], fmt.Sprintf("%s/%s (%s)", strings.ToLower(meta.kind), meta.name, why))
+		}
+	}
+}
+
 // checkCoverage turns targets and copy volumes that matched nothing into
 // errors: the user asked for something the release does not have.
 func (st *run) checkCoverage() {
@@ -315,7 +332,10 @@ func (st *run) checkCoverage() {
 		seen = "none"
 	}
 	for i, ok := range st.matched {
-		if !ok {
+		if !ok && len(st.skipped[i]) > 0 {
+			st.errs = append(st.errs, fmt.Errorf("spec.targets[%d]: target %s matched only workloads that are not overlaid: %s",
+				i, st.cfg.Targets[i], strings.Join(st.skipped[i], ", ")))
+		} else if !ok {
 			st.errs = append(st.errs, fmt.Errorf("spec.targets[%d]: target %s matched no workload (workloads in the stream: %s)",
 				i, st.cfg.Targets[i], seen))
 		}
@@ -330,6 +350,16 @@ func (st *run) checkCoverage() {
 // helm4FilenameAnnotation is how Helm 4 tells a post-renderer which template
 // file a document came from; it splits the output back into files by it.
 const helm4FilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// parseBody parses the body of a raw document with its preamble's lines
+// read as blank lines, so that the line numbers in errors count from the
+// document's first line, as people see it.
+func parseBody(preamble, body []byte) (*yaml.Node, error) {
+	if n := bytes.Count(preamble, []byte("\n")); n > 0 {
+		body = append(bytes.Repeat([]byte("\n"), n), body...)
+	}
+	return parseDocument(body)
+}
 
 // parseDocument parses one document's YAML into a comment-preserving tree.
 func parseDocument(body []byte) (*yaml.Node, error) {
@@ -370,26 +400,40 @@ func parseHeader(raw []byte) (apiVersion, kind string, err error) {
 // encodeDocument writes a changed document: its original preamble (the `---`
 // and `# Source:` lines), then the tree, with a new encoder (one encoder for
 // a whole stream keeps state that grows with it) in the document's own
-// sequence indentation style.
+// sequence indentation style and line endings.
 func encodeDocument(raw, preamble, body []byte, doc *yaml.Node) ([]byte, error) {
-	var out bytes.Buffer
-	out.Grow(len(raw) + 2048)
-	if !bytes.HasPrefix(preamble, []byte("---")) && bytes.HasPrefix(raw, []byte("---")) {
-		out.WriteString("---\n")
+	// The encoder writes LF only; a CRLF document gets CRLF back (line
+	// breaks inside scalars are LF either way once parsed).
+	crlf := bytes.Contains(body, []byte("\r\n"))
+	newline := []byte("\n")
+	if crlf {
+		body = bytes.ReplaceAll(body, []byte("\r\n"), newline)
 	}
-	out.Write(preamble)
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
+	spellFlowNulls(doc, false)
+	var enc bytes.Buffer
+	enc.Grow(len(raw) + 2048)
+	e := yaml.NewEncoder(&enc)
+	e.SetIndent(2)
 	if kyaml.DeriveSeqIndentStyle(string(body)) == string(kyaml.CompactSequenceStyle) {
-		enc.CompactSeqIndent()
+		e.CompactSeqIndent()
 	}
-	if err := enc.Encode(doc); err != nil {
+	if err := e.Encode(doc); err != nil {
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
-	if err := enc.Close(); err != nil {
+	if err := e.Close(); err != nil {
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
-	return out.Bytes(), nil
+	encoded := enc.Bytes()
+	if crlf {
+		encoded = bytes.ReplaceAll(encoded, newline, []byte("\r\n"))
+		newline = []byte("\r\n")
+	}
+	out := make([]byte, 0, len(preamble)+len(encoded)+5)
+	if !bytes.HasPrefix(preamble, []byte("---")) && bytes.HasPrefix(raw, []byte("---")) {
+		out = append(append(out, "---"...), newline...)
+	}
+	out = append(out, preamble...)
+	return append(out, encoded...), nil
 }
 
 // docLabel names a document for messages: position, kind, namespace/name and

@@ -70,6 +70,10 @@ func (d *docReader) readLine() ([]byte, error) {
 	return d.line, err
 }
 
+// byteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at
+// the start of a file.
+var byteOrderMark = []byte("\ufeff")
+
 // isSeparator reports whether line is a `---` document marker, alone or
 // followed by a space, a tab or a comment.
 func isSeparator(line []byte) bool {
@@ -91,7 +95,10 @@ func isSeparator(line []byte) bool {
 // and the rest. A separator line that carries content (`--- {a: 1}`) is
 // treated as YAML: its marker goes to the body, where the parser expects it.
 func splitPreamble(raw []byte) (preamble, body []byte) {
-	i := 0
+	// A byte order mark starts the stream, not the YAML: it stays in the
+	// preamble, and the separator after it is still a separator.
+	start := len(raw) - len(bytes.TrimPrefix(raw, byteOrderMark))
+	i := start
 	for i < len(raw) {
 		end := bytes.IndexByte(raw[i:], '\n')
 		if end < 0 {
@@ -103,7 +110,7 @@ func splitPreamble(raw []byte) (preamble, body []byte) {
 		t := bytes.TrimSpace(line)
 		switch {
 		case len(t) == 0, t[0] == '#':
-		case i == 0 && isSeparator(line) && (len(t) == 3 || bytes.TrimSpace(t[3:])[0] == '#'):
+		case i == start && isSeparator(line) && (len(t) == 3 || bytes.TrimSpace(t[3:])[0] == '#'):
 		default:
 			return raw[:i], raw[i:]
 		}

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -23,8 +24,9 @@ type Status struct {
 	// "unset" or "false"; empty when the overlay left it alone.
 	ShareProcessNamespace string `json:"shareProcessNamespace,omitempty"`
 	// Created lists the fields the overlay created, which Strip removes
-	// again when they are left empty: "spec.initContainers", "spec.volumes",
-	// "metadata", "metadata.annotations".
+	// again when they are left empty: "spec.containers" (only in a template
+	// that had none), "spec.initContainers", "spec.volumes", "metadata",
+	// "metadata.annotations".
 	Created []string `json:"created,omitempty"`
 }
 
@@ -62,9 +64,18 @@ func readStatus(tmpl *yaml.Node) (*Status, error) {
 
 // writeStatus records s on the pod template.
 func writeStatus(tmpl *yaml.Node, s *Status) error {
-	meta, created := mapEnsure(tmpl, "metadata", yaml.MappingNode)
+	meta, created, err := mapEnsure(tmpl, "metadata", yaml.MappingNode)
+	if err != nil {
+		return errors.New("not a mapping")
+	}
 	s.created("metadata", created)
-	ann, created := mapEnsure(meta, "annotations", yaml.MappingNode)
+	if created {
+		moveBefore(tmpl, "metadata", "spec") // where people expect it
+	}
+	ann, created, err := mapEnsure(meta, "annotations", yaml.MappingNode)
+	if err != nil {
+		return err
+	}
 	s.created("metadata.annotations", created)
 	s.Version = statusVersion
 	data, err := json.Marshal(s)
@@ -111,13 +122,13 @@ func stripTemplate(tmpl *yaml.Node) (bool, error) {
 	}
 	meta := mapGet(tmpl, "metadata")
 	mapDelete(mapGet(meta, "annotations"), StatusAnnotation)
-	for _, field := range []string{"spec.initContainers", "spec.volumes", "metadata.annotations", "metadata"} {
+	for _, field := range []string{"spec.containers", "spec.initContainers", "spec.volumes", "metadata.annotations", "metadata"} {
 		if !slices.Contains(s.Created, field) {
 			continue
 		}
 		parent, key := tmpl, field
 		switch field {
-		case "spec.initContainers", "spec.volumes":
+		case "spec.containers", "spec.initContainers", "spec.volumes":
 			parent, key = spec, field[len("spec."):]
 		case "metadata.annotations":
 			parent, key = meta, "annotations"

@@ -52,7 +52,7 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 		}
 		e := entry{index: i, h: scanHeader(raw)}
 		preamble, body := splitPreamble(raw)
-		doc, err := parseDocument(body)
+		doc, err := parseBody(preamble, body)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
 		}

@@ -1,0 +1,126 @@
+package generator_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/hack/bench/streamgen"
+)
+
+// benchSizes are the stream sizes, in documents, of the in-process
+// benchmarks; hack/bench/compare.sh measures the whole process up to 50,000.
+var benchSizes = []int{100, 1000, 10000}
+
+var benchStreams sync.Map // documents -> []byte
+
+// benchStream returns the generated Helm-like stream of n documents (see
+// hack/bench/streamgen), made once per test binary.
+func benchStream(n int) []byte {
+	if s, ok := benchStreams.Load(n); ok {
+		return s.([]byte)
+	}
+	s := streamgen.Generate(streamgen.Options{Docs: n, Seed: 1})
+	benchStreams.Store(n, s)
+	return s
+}
+
+// benchWorkloads is how many pod-bearing workloads a stream of n documents holds.
+func benchWorkloads(n int) int {
+	total := 0
+	for _, kc := range streamgen.Counts(n) {
+		for _, k := range streamgen.WorkloadKinds {
+			if kc.Kind == k {
+				total += kc.N
+			}
+		}
+	}
+	return total
+}
+
+func benchConfigs() []struct {
+	name string
+	cfg  generator.Config
+} {
+	on, off := true, false
+	return []struct {
+		name string
+		cfg  generator.Config
+	}{
+		{"enabled", generator.Config{Enabled: &on}},
+		{"enabled+copy", generator.Config{Enabled: &on, Copy: generator.Copy{
+			Volumes: []generator.CopyVolume{{Name: streamgen.CopyVolume}}}}},
+		{"disabled", generator.Config{Enabled: &off}},
+	}
+}
+
+// BenchmarkRender renders whole streams: every workload overlaid (with and
+// without a copied Secret volume that about half of them mount), and the
+// disabled pass-through. MB/s is input bytes.
+func BenchmarkRender(b *testing.B) {
+	for _, c := range benchConfigs() {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("%s/docs=%d", c.name, n), func(b *testing.B) {
+				in := benchStream(n)
+				r := &generator.Renderer{Config: c.cfg, TempDir: b.TempDir()}
+				// Check once, untimed, that the benchmark measures real work.
+				var out bytes.Buffer
+				report, err := r.Render(bytes.NewReader(in), &out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.cfg.IsEnabled() {
+					if got, want := len(report.Workloads), benchWorkloads(n); got != want {
+						b.Fatalf("overlaid %d workloads, want %d", got, want)
+					}
+				} else if !bytes.Equal(out.Bytes(), in) {
+					b.Fatal("the disabled render changed the stream")
+				}
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := r.Render(bytes.NewReader(in), io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkStrip strips a rendered stream (overlay with a copied volume)
+// back. MB/s is input bytes.
+func BenchmarkStrip(b *testing.B) {
+	on := true
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
+			r := &generator.Renderer{TempDir: b.TempDir(), Config: generator.Config{Enabled: &on,
+				Copy: generator.Copy{Volumes: []generator.CopyVolume{{Name: streamgen.CopyVolume}}}}}
+			var rendered bytes.Buffer
+			if _, err := r.Render(bytes.NewReader(benchStream(n)), &rendered); err != nil {
+				b.Fatal(err)
+			}
+			in := rendered.Bytes()
+			s := &generator.Stripper{TempDir: b.TempDir()}
+			stripped, err := s.Strip(bytes.NewReader(in), io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if want := benchWorkloads(n); stripped != want {
+				b.Fatalf("stripped %d pod templates, want %d", stripped, want)
+			}
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := s.Strip(bytes.NewReader(in), io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

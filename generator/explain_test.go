@@ -1,0 +1,64 @@
+package generator
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+)
+
+func TestReportExplain(t *testing.T) {
+	enabled := Default().Merge(Config{Enabled: ptr(true)})
+	tests := []struct {
+		name   string
+		report Report
+		want   string
+	}{
+		{
+			name:   "disabled",
+			report: Report{Config: Default()},
+			want:   "The overlay is disabled: the stream passes through unchanged.\n",
+		},
+		{
+			name: "workloads and a warning",
+			report: Report{
+				Config: enabled,
+				Workloads: []Workload{
+					{
+						Kind: "Deployment", Namespace: "shop", Name: "api", Source: "shop/templates/api.yaml",
+						Container: "debug", Shell: "ash", Mounts: []string{"/etc/api", "/keys"},
+						Copies: []Copied{{Volume: "keys", Into: "keys-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true}},
+					},
+					{
+						Kind: "CronJob", Name: "backup", Container: "debug", Shell: "sh", Native: true,
+						Copies: []Copied{{Volume: "cfg", Into: "cfg-debug-copy"}},
+					},
+				},
+				Findings: []Finding{{Document: "document 1 (Deployment shop/api)", Message: "something to know"}},
+			},
+			want: `Deployment shop/api (shop/templates/api.yaml)
+  debug container "debug": sidecar container, profile general
+  mirrored mounts: /etc/api, /keys
+  volume "keys" copied as regular files into emptyDir "keys-debug-copy" (memory); the app mounts the copy instead of the volume
+  shell: kubectl exec -it -n shop deployment/api -c debug -- ash
+CronJob backup
+  debug container "debug": native sidecar (init container, restartPolicy: Always), profile general
+  volume "cfg" copied as regular files into emptyDir "cfg-debug-copy" (disk); the app still mounts the original volume
+  shell: kubectl exec -it <pod> -c debug -- sh (find the pod of this CronJob first)
+warning: document 1 (Deployment shop/api): something to know
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := tt.report.Explain(&b); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

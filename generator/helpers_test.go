@@ -1,0 +1,472 @@
+package generator
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"encoding/json"
+	"path"
+	"slices"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// updateFlag is -update: rewrite golden files instead of comparing. Another
+// test file of the package may register the flag first; then it is shared.
+var updateFlag = func() *flag.Flag {
+	if f := flag.Lookup("update"); f != nil {
+		return f
+	}
+	flag.Bool("update", false, "rewrite the golden files in testdata/ instead of comparing with them")
+	return flag.Lookup("update")
+}()
+
+func updating() bool {
+	g, ok := updateFlag.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	b, _ := g.Get().(bool)
+	return b
+}
+
+// separatorLine finds the lines that start a document: `---` at column 0,
+// alone or followed by a blank or a comment. It is written independently of
+// docReader, so tests can check one against the other.
+var separatorLine = regexp.MustCompile(`(?m)^---(?:[ \t\r]|$)`)
+
+// splitRaw splits a stream into raw documents the way Render promises to
+// keep them: each one from its separator line up to the next.
+func splitRaw(data []byte) [][]byte {
+	var docs [][]byte
+	start := 0
+	for _, loc := range separatorLine.FindAllIndex(data, -1) {
+		if loc[0] > start {
+			docs = append(docs, data[start:loc[0]])
+		}
+		start = loc[0]
+	}
+	if start < len(data) {
+		docs = append(docs, data[start:])
+	}
+	return docs
+}
+
+// parseStream parses every document of a stream, as split by splitRaw, with
+// sigs.k8s.io/yaml (the way Kubernetes clients read manifests) into plain Go
+// values: map[string]any for objects, nil for empty documents.
+func parseStream(data []byte) ([]any, error) {
+	var objs []any
+	for i, raw := range splitRaw(data) {
+		var obj any
+		if err := sigsyaml.Unmarshal(raw, &obj); err != nil {
+			return nil, fmt.Errorf("document %d: %w", i+1, err)
+		}
+		objs = append(objs, obj)
+	}
+	return objs, nil
+}
+
+// dropNulls removes the null fields of objects, recursively: Kubernetes
+// reads `containers:` with no value as no containers field at all, and
+// Strip may give back the one for the other.
+func dropNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			if x != nil {
+				out[k] = dropNulls(x)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = dropNulls(x)
+		}
+		return out
+	}
+	return v
+}
+
+// isConfigObject reports whether a parsed document is a DebugOverlay.
+func isConfigObject(obj any) bool {
+	m, ok := obj.(map[string]any)
+	if !ok {
+		return false
+	}
+	kind, _ := m["kind"].(string)
+	apiVersion, _ := m["apiVersion"].(string)
+	return kind == Kind && groupOf(apiVersion) == Group
+}
+
+// withoutConfigs drops the DebugOverlay documents, which Render consumes.
+func withoutConfigs(objs []any) []any {
+	var out []any
+	for _, o := range objs {
+		if !isConfigObject(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// rawWithoutConfigs is splitRaw without the DebugOverlay documents.
+func rawWithoutConfigs(t testing.TB, data []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, raw := range splitRaw(data) {
+		if !isConfigDoc(raw) {
+			out = append(out, raw)
+		}
+	}
+	return out
+}
+
+// isConfigDoc reports whether a raw document is one DebugOverlay.
+func isConfigDoc(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(Kind)) {
+		return false // not worth parsing
+	}
+	objs, err := parseStream(raw)
+	if err != nil {
+		// Render reads a configuration without its comment lines, which
+		// may hold what YAML forbids (control characters, say).
+		objs, err = parseStream(commentLine.ReplaceAll(raw, nil))
+	}
+	return err == nil && len(objs) == 1 && isConfigObject(objs[0])
+}
+
+var commentLine = regexp.MustCompile(`(?m)^[ \t]*#.*$`)
+
+// render runs a Renderer over a string.
+func render(cfg Config, in []byte) ([]byte, *Report, error) {
+	var out bytes.Buffer
+	r := Renderer{Config: cfg}
+	report, err := r.Render(bytes.NewReader(in), &out)
+	return out.Bytes(), report, err
+}
+
+// strip runs the zero Stripper (plus kinds) over a string.
+func strip(kinds []WorkloadKind, in []byte) ([]byte, int, error) {
+	var out bytes.Buffer
+	s := Stripper{Kinds: kinds}
+	n, err := s.Strip(bytes.NewReader(in), &out)
+	return out.Bytes(), n, err
+}
+
+// secretValues returns every data and stringData value of the Secret
+// documents in a stream, as written in the stream.
+func secretValues(objs []any) []string {
+	var vals []string
+	for _, o := range objs {
+		m, ok := o.(map[string]any)
+		if !ok || m["kind"] != "Secret" {
+			continue
+		}
+		for _, field := range []string{"data", "stringData"} {
+			data, _ := m[field].(map[string]any)
+			for _, v := range data {
+				if s, ok := v.(string); ok && len(s) >= 8 {
+					vals = append(vals, s)
+				}
+			}
+		}
+	}
+	return vals
+}
+
+// checkInvariants asserts what must hold for every successful render of in
+// into out (report is what Render returned; kinds the custom kinds, for
+// Strip), and returns the problems found.
+func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	table := newKindTable(kinds)
+
+	inObjs, inErr := parseStream(in)
+	_, outErr := parseStream(out)
+	if inErr == nil && outErr != nil {
+		bad("the output does not parse: %v", outErr)
+	}
+
+	// Document count and order; documents without the status annotation are
+	// byte-identical.
+	var inRaw [][]byte
+	for _, raw := range splitRaw(in) {
+		if isConfigDoc(raw) {
+			continue
+		}
+		inRaw = append(inRaw, raw)
+	}
+	outRaw := splitRaw(out)
+	if len(inRaw) != len(outRaw) {
+		bad("%d documents in (without configuration), %d out", len(inRaw), len(outRaw))
+	} else {
+		overlaid := 0
+		for i := range inRaw {
+			if bytes.Contains(outRaw[i], []byte(StatusAnnotation)) {
+				for _, p := range newPodProblems(inRaw[i], outRaw[i], table) {
+					bad("document %d: the overlay made the pod invalid: %s", i+1, p)
+				}
+			}
+			if bytes.Contains(outRaw[i], []byte(StatusAnnotation)) && !bytes.Contains(inRaw[i], []byte(StatusAnnotation)) {
+				overlaid++
+				if !report.Config.IsEnabled() {
+					bad("document %d was changed although the overlay is disabled", i+1)
+				}
+				continue
+			}
+			if bytes.Contains(inRaw[i], []byte(StatusAnnotation)) {
+				continue // overlaid again: may change
+			}
+			if !bytes.Equal(inRaw[i], outRaw[i]) {
+				bad("document %d is not overlaid but changed (-in +out):\n%s", i+1, cmp.Diff(string(inRaw[i]), string(outRaw[i])))
+			}
+		}
+		if !bytes.Contains(in, []byte(StatusAnnotation)) && overlaid != len(report.Workloads) {
+			bad("%d documents carry the status annotation, the report lists %d workloads", overlaid, len(report.Workloads))
+		}
+	}
+
+	// The bytes before each document's first YAML line (the separator and
+	// Helm's `# Source:` comment) survive.
+	if len(inRaw) == len(outRaw) {
+		for i := range inRaw {
+			if pre, _ := splitPreamble(inRaw[i]); !bytes.HasPrefix(outRaw[i], pre) {
+				bad("document %d lost its preamble %q", i+1, pre)
+			}
+		}
+	}
+
+	// Idempotence: the configuration in effect (the stream's document is
+	// gone now) applied to the output changes nothing.
+	again, _, err := render(report.Config, out)
+	if err != nil {
+		bad("rendering the output again: %v", err)
+	} else if !bytes.Equal(again, out) {
+		bad("rendering the output again changes it (-first +second):\n%s", cmp.Diff(string(out), string(again)))
+	}
+
+	if inErr != nil || outErr != nil {
+		return problems
+	}
+
+	// Secret data appears exactly as often as before, and never in findings.
+	for _, v := range secretValues(inObjs) {
+		if got, want := bytes.Count(out, []byte(v)), bytes.Count(in, []byte(v)); got != want {
+			bad("secret value %q appears %d times in the output, %d in the input", v, got, want)
+		}
+		for _, f := range report.Findings {
+			if strings.Contains(f.String(), v) {
+				bad("secret value %q appears in finding %q", v, f)
+			}
+		}
+	}
+
+	// Strip gives back the input's objects.
+	stripped, n, err := strip(kinds, out)
+	if err != nil {
+		bad("strip: %v", err)
+		return problems
+	}
+	if n != len(report.Workloads) && !bytes.Contains(in, []byte(StatusAnnotation)) {
+		bad("strip removed the overlay from %d pod templates, want %d", n, len(report.Workloads))
+	}
+	strippedObjs, err := parseStream(stripped)
+	if err != nil {
+		bad("the stripped output does not parse: %v", err)
+		return problems
+	}
+	if diff := cmp.Diff(dropNulls(withoutConfigs(inObjs)), dropNulls(strippedObjs)); diff != "" {
+		bad("strip(render(in)) differs from in (-want +got):\n%s", diff)
+	}
+	return problems
+}
+
+// overlaidPod is the pod spec of an overlaid document, and the
+// volumeClaimTemplates that add volumes to it.
+type overlaidPod struct {
+	doc    int // 1-based position in the stream
+	kind   string
+	spec   corev1.PodSpec
+	claims []string
+	err    error
+}
+
+// overlaidPodSpecs decodes the pod spec of every document of a stream that
+// carries the status annotation.
+func overlaidPodSpecs(stream []byte, kinds []WorkloadKind) []overlaidPod {
+	var pods []overlaidPod
+	table := newKindTable(kinds)
+	for i, raw := range splitRaw(stream) {
+		if !bytes.Contains(raw, []byte(StatusAnnotation)) {
+			continue
+		}
+		if pod, ok := decodePod(raw, table); ok {
+			pod.doc = i + 1
+			pods = append(pods, pod)
+		}
+	}
+	return pods
+}
+
+// decodePod decodes the pod spec of a raw document of a workload kind.
+func decodePod(raw []byte, table kindTable) (overlaidPod, bool) {
+	var obj map[string]any
+	if err := sigsyaml.Unmarshal(raw, &obj); err != nil {
+		return overlaidPod{}, false
+	}
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	wk, ok := table.lookup(apiVersion, kind)
+	if !ok {
+		return overlaidPod{}, false
+	}
+	pod := overlaidPod{kind: kind}
+	tmpl := any(obj)
+	for _, k := range wk.templatePath() {
+		m, _ := tmpl.(map[string]any)
+		tmpl = m[k]
+	}
+	m, _ := tmpl.(map[string]any)
+	data, _ := json.Marshal(m["spec"])
+	pod.err = json.Unmarshal(data, &pod.spec)
+	spec, _ := obj["spec"].(map[string]any)
+	vcts, _ := spec["volumeClaimTemplates"].([]any)
+	for _, v := range vcts {
+		vm, _ := v.(map[string]any)
+		meta, _ := vm["metadata"].(map[string]any)
+		name, _ := meta["name"].(string)
+		pod.claims = append(pod.claims, name)
+	}
+	return pod, true
+}
+
+// newPodProblems applies the rules of Kubernetes' pod validation that an
+// overlay can break (see podSpecProblems) to the pod of an overlaid
+// document, and returns the problems its input document did not have.
+func newPodProblems(in, out []byte, table kindTable) []string {
+	after, ok := decodePod(out, table)
+	if !ok {
+		return nil
+	}
+	if after.err != nil {
+		return []string{fmt.Sprintf("pod spec: %v", after.err)}
+	}
+	// The sidecar mirrors the app's mounts, invalid ones included: a problem
+	// the input has in any container is not new in the sidecar.
+	var before []string
+	if pod, ok := decodePod(in, table); ok && pod.err == nil {
+		for _, p := range podSpecProblems(&pod.spec, pod.claims) {
+			before = append(before, containerName.ReplaceAllString(p, "container"))
+		}
+	}
+	var problems []string
+	for _, p := range podSpecProblems(&after.spec, after.claims) {
+		if !slices.Contains(before, containerName.ReplaceAllString(p, "container")) {
+			problems = append(problems, p)
+		}
+	}
+	return problems
+}
+
+var containerName = regexp.MustCompile(`container "[^"]*"`)
+
+// podSpecProblems checks unique container and volume names (DNS labels),
+// mounts of existing volumes at distinct absolute paths, Bidirectional
+// propagation only when privileged, hostPID without shareProcessNamespace,
+// and restartPolicy only on init containers, as Always.
+func podSpecProblems(pod *corev1.PodSpec, claims []string) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	volumes := map[string]bool{}
+	for _, c := range claims {
+		volumes[c] = true
+	}
+	for _, v := range pod.Volumes {
+		if volumes[v.Name] {
+			bad("volume %q is defined twice", v.Name)
+		}
+		volumes[v.Name] = true
+		if msgs := validation.IsDNS1123Label(v.Name); len(msgs) > 0 {
+			bad("volume name %q: %s", v.Name, strings.Join(msgs, "; "))
+		}
+	}
+	names := map[string]bool{}
+	all := append(slices.Clone(pod.InitContainers), pod.Containers...)
+	for i, c := range all {
+		init := i < len(pod.InitContainers)
+		if names[c.Name] {
+			bad("container name %q is used twice", c.Name)
+		}
+		names[c.Name] = true
+		if msgs := validation.IsDNS1123Label(c.Name); len(msgs) > 0 {
+			bad("container name %q: %s", c.Name, strings.Join(msgs, "; "))
+		}
+		if c.RestartPolicy != nil && (!init || *c.RestartPolicy != corev1.ContainerRestartPolicyAlways) {
+			bad("container %q: restartPolicy %s is only valid on init containers, as Always", c.Name, *c.RestartPolicy)
+		}
+		paths := map[string]bool{}
+		privileged := c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged
+		for _, m := range c.VolumeMounts {
+			if !volumes[m.Name] {
+				bad("container %q mounts volume %q, which does not exist", c.Name, m.Name)
+			}
+			p := path.Clean(m.MountPath)
+			if paths[p] {
+				bad("container %q mounts two volumes at %s", c.Name, m.MountPath)
+			}
+			paths[p] = true
+			if !path.IsAbs(m.MountPath) {
+				bad("container %q: mountPath %q is not absolute", c.Name, m.MountPath)
+			}
+			if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional && !privileged {
+				bad("container %q: Bidirectional propagation at %s without privileged", c.Name, m.MountPath)
+			}
+		}
+	}
+	if pod.HostPID && pod.ShareProcessNamespace != nil && *pod.ShareProcessNamespace {
+		bad("hostPID and shareProcessNamespace are both set")
+	}
+	return problems
+}
+
+// restrictedProblems reports what keeps a container from the Pod Security
+// "restricted" level, as far as the container decides it.
+func restrictedProblems(c corev1.Container) []string {
+	var problems []string
+	sc := c.SecurityContext
+	if sc == nil {
+		return []string{"no securityContext"}
+	}
+	if sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		problems = append(problems, "runAsNonRoot is not true")
+	}
+	if sc.RunAsUser == nil || *sc.RunAsUser == 0 {
+		problems = append(problems, "no numeric non-root runAsUser")
+	}
+	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		problems = append(problems, "allowPrivilegeEscalation is not false")
+	}
+	if sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+		problems = append(problems, "capabilities do not drop ALL")
+	} else if len(sc.Capabilities.Add) > 0 {
+		problems = append(problems, "capabilities are added")
+	}
+	if sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		problems = append(problems, "seccompProfile is not RuntimeDefault")
+	}
+	if sc.Privileged != nil && *sc.Privileged {
+		problems = append(problems, "privileged")
+	}
+	return problems
+}

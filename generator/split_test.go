@@ -1,0 +1,95 @@
+package generator
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDocReader(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  []string
+	}{
+		{name: "empty stream", input: "", want: nil},
+		{name: "one document without separator", input: "a: 1\n", want: []string{"a: 1\n"}},
+		{name: "leading separator", input: "---\na: 1\n", want: []string{"---\na: 1\n"}},
+		{
+			name:  "comment before the first separator stays a document",
+			input: "# top\n---\na: 1\n",
+			want:  []string{"# top\n", "---\na: 1\n"},
+		},
+		{
+			name:  "separators with comments, tabs and CRLF",
+			input: "--- # one\r\na: 1\r\n---\tb\n---\r\n",
+			want:  []string{"--- # one\r\na: 1\r\n", "---\tb\n", "---\r\n"},
+		},
+		{
+			name:  "not separators",
+			input: "a: |\n  ---\n----\n---x\n --- \n",
+			want:  []string{"a: |\n  ---\n----\n---x\n --- \n"},
+		},
+		{
+			name:  "column-0 marker inside a block scalar still splits",
+			input: "a: |\n  x\n---\n  y\n",
+			want:  []string{"a: |\n  x\n", "---\n  y\n"},
+		},
+		{name: "separator without newline at the end", input: "a: 1\n---", want: []string{"a: 1\n", "---"}},
+		{name: "empty documents", input: "---\n---\n---\n", want: []string{"---\n", "---\n", "---\n"}},
+		{name: "line longer than the buffer", input: strings.Repeat("x", 100<<10) + "\n---\n", want: []string{strings.Repeat("x", 100<<10) + "\n", "---\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dr := newDocReader(strings.NewReader(tt.input))
+			var got []string
+			var buf []byte
+			for {
+				doc, err := dr.next(buf)
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, string(doc))
+				buf = doc
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("documents (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitPreamble(t *testing.T) {
+	tests := []struct {
+		name         string
+		raw          string
+		wantPreamble string
+	}{
+		{name: "Helm 3 source comment", raw: "---\n# Source: a/b.yaml\napiVersion: v1\n", wantPreamble: "---\n# Source: a/b.yaml\n"},
+		{name: "no separator", raw: "apiVersion: v1\n", wantPreamble: ""},
+		{name: "blank lines and indented comments", raw: "---\n\n  # x\n\napiVersion: v1\n", wantPreamble: "---\n\n  # x\n\n"},
+		{name: "separator with a comment", raw: "--- # c\napiVersion: v1\n", wantPreamble: "--- # c\n"},
+		{name: "separator with content", raw: "--- {a: 1}\n", wantPreamble: ""},
+		{name: "only comments", raw: "---\n# nothing\n", wantPreamble: "---\n# nothing\n"},
+		{name: "byte order mark", raw: "\ufeff---\n# Source: x\na: 1\n", wantPreamble: "\ufeff---\n# Source: x\n"},
+		{name: "byte order mark before content", raw: "\ufeffa: 1\n", wantPreamble: "\ufeff"},
+		{name: "CRLF", raw: "---\r\n# Source: x\r\na: 1\r\n", wantPreamble: "---\r\n# Source: x\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			preamble, body := splitPreamble([]byte(tt.raw))
+			if got := string(preamble); got != tt.wantPreamble {
+				t.Errorf("preamble = %q, want %q", got, tt.wantPreamble)
+			}
+			if got := string(preamble) + string(body); got != tt.raw {
+				t.Errorf("preamble + body = %q, want the document %q", got, tt.raw)
+			}
+		})
+	}
+}

@@ -137,6 +137,9 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	initAt := 0
 	if len(jobs) > 0 {
 		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs)
+		if note := fitResources(&pod, &c); note != "" {
+			notes = append(notes, note)
+		}
 		if restricted {
 			o.profile.Apply(&c, uid)
 		} else if nonRoot {
@@ -163,7 +166,22 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		}
 	}
 	w.Native = useNative(cfg.Sidecar.Native, t.kind, t.meta.isHook(), pod.RestartPolicy)
+	if !w.Native && runsToCompletion(t.kind, t.meta.isHook(), pod.RestartPolicy) {
+		notes = append(notes, "native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
+	}
 	sidecar := buildSidecar(cfg.Sidecar, o.preset, mounts, w.Native)
+	if *cfg.Sidecar.MirrorMounts {
+		env, envNotes := expansionEnv(&pod, t.sel.containers)
+		notes = append(notes, envNotes...)
+		for _, e := range env {
+			if !slices.ContainsFunc(sidecar.Env, func(have corev1.EnvVar) bool { return have.Name == e.Name }) {
+				sidecar.Env = append(sidecar.Env, e)
+			}
+		}
+	}
+	if note := fitResources(&pod, &sidecar); note != "" {
+		notes = append(notes, note)
+	}
 	o.profile.Apply(&sidecar, uid)
 	if nonRoot && !restricted {
 		runAsNonRoot(&sidecar, uid)

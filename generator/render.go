@@ -292,7 +292,15 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
 	sel := st.cfg.selectWorkload(meta)
 	if !sel.selected {
-		st.noteSkipped(meta)
+		st.noteSkipped(meta, "")
+		return false, nil
+	}
+	if scalarValue(mapPath(tmpl, "spec", "os", "name")) == "windows" {
+		// The presets are Linux images, and the API server refuses
+		// shareProcessNamespace and Linux security settings on Windows pods.
+		why := "a Windows pod: the debug overlay needs Linux"
+		st.noteSkipped(meta, why)
+		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: why + "; left unchanged"})
 		return false, nil
 	}
 	for _, i := range sel.matched {
@@ -312,10 +320,13 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 
 // noteSkipped remembers, for the targets that match a workload which is not
 // selected all the same, why: "matched no workload" would be wrong.
-func (st *run) noteSkipped(meta workloadMeta) {
-	why := "a Helm hook; set includeHooks (--include-hooks)"
-	if inject, set := meta.inject(); set && !inject {
+func (st *run) noteSkipped(meta workloadMeta, why string) {
+	switch inject, set := meta.inject(); {
+	case why != "":
+	case set && !inject:
 		why = "opted out with " + InjectAnnotation + `: "false"`
+	default:
+		why = "a Helm hook; set includeHooks (--include-hooks)"
 	}
 	for i, t := range st.cfg.Targets {
 		if t.matches(meta) {

@@ -38,8 +38,12 @@ func useNative(mode NativeMode, kind WorkloadKind, hook bool, restartPolicy core
 	case NativeNever:
 		return false
 	}
-	// A classic sidecar that idles forever keeps a pod meant to finish
-	// from ever completing.
+	return runsToCompletion(kind, hook, restartPolicy)
+}
+
+// runsToCompletion reports whether a pod is meant to finish, which a classic
+// sidecar that idles forever would keep it from doing.
+func runsToCompletion(kind WorkloadKind, hook bool, restartPolicy corev1.RestartPolicy) bool {
 	return kind.isJobLike() || hook || restartPolicy == corev1.RestartPolicyNever || restartPolicy == corev1.RestartPolicyOnFailure
 }
 

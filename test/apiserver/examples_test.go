@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // TestExamplesAccepted: each example chart, rendered by the real Helm 3 with
@@ -15,10 +16,6 @@ import (
 // security profile, passes server-side dry-run apply; the toggled-on renders
 // draw no warning the toggled-off one does not.
 func TestExamplesAccepted(t *testing.T) {
-	charts, err := exampleCharts()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ns := namespace(t, nil)
 	type render struct {
 		name    string
@@ -33,7 +30,7 @@ func TestExamplesAccepted(t *testing.T) {
 		renders = append(renders, render{name: "toggle-on-profile-" + string(p),
 			set: []string{"debug-overlay.enabled=true", "debug-overlay.sidecar.profile=" + string(p)}, overlay: true})
 	}
-	for _, chart := range charts {
+	for _, chart := range examples {
 		t.Run(filepath.Base(chart), func(t *testing.T) {
 			var offWarnings []string
 			for _, r := range renders {
@@ -42,7 +39,7 @@ func TestExamplesAccepted(t *testing.T) {
 					for _, s := range r.set {
 						args = append(args, "--set", s)
 					}
-					manifest, err := output(exec.Command(helm3, args...))
+					manifest, err := testenv.Output(exec.Command(helm3, args...))
 					if err != nil {
 						t.Fatal(err)
 					}

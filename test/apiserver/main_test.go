@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/debug-overlay/debug-overlay/test/cluster"
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // What TestMain sets up; read-only for the tests.
@@ -25,6 +25,8 @@ var (
 	helm3 string
 	// chartsDir is a copy of the repository's charts/, dependencies built.
 	chartsDir string
+	// examples are the example charts in chartsDir.
+	examples []string
 	// kube is the API server every test shares.
 	kube *cluster.Cluster
 )
@@ -44,7 +46,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(tmp)
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 	start := time.Now()
-	if repoRoot, err = cluster.RepoRoot(); err != nil {
+	if repoRoot, err = testenv.RepoRoot(); err != nil {
 		logf("apiserver: %v", err)
 		return 1
 	}
@@ -83,101 +85,22 @@ func run(m *testing.M) int {
 }
 
 func setup(tmp string) error {
-	if bin = os.Getenv("DEBUG_OVERLAY_BIN"); bin != "" {
-		var err error
-		if bin, err = filepath.Abs(bin); err != nil {
-			return err
-		}
-	} else {
-		bin = filepath.Join(tmp, "debug-overlay")
-		build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/debug-overlay")
-		build.Dir = repoRoot
-		if _, err := output(build); err != nil {
-			return fmt.Errorf("building the binary: %w", err)
-		}
-	}
-
-	helm3 = filepath.Join(repoRoot, "bin", "helm3")
-	if _, err := os.Stat(helm3); err != nil {
-		return fmt.Errorf("the real Helm 3 is missing at %s: run `make tools` first: %w", helm3, err)
-	}
-	// Helm keeps its state in tmp, apart from any Helm on the machine; these
-	// variables would override paths derived from the homes.
-	for _, k := range []string{"HELM_PLUGINS", "HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG",
-		"HELM_REPOSITORY_CACHE", "HELM_CONTENT_CACHE", "HELM_DEBUG", "HELM_NAMESPACE", "HELM_KUBECONTEXT", "KUBECONFIG"} {
-		os.Unsetenv(k)
-	}
-	for k, dir := range map[string]string{"HELM_CACHE_HOME": "cache", "HELM_CONFIG_HOME": "config", "HELM_DATA_HOME": "data"} {
-		os.Setenv(k, filepath.Join(tmp, "helm3", dir))
-	}
-	// A copy, so nothing in the repository is written (others build there in
-	// parallel) and the toggle chart is packaged from its current sources.
-	chartsDir = filepath.Join(tmp, "charts")
-	if err := copyCharts(filepath.Join(repoRoot, "charts"), chartsDir); err != nil {
-		return fmt.Errorf("copying charts: %w", err)
-	}
-	examples, err := exampleCharts()
-	if err != nil {
+	var err error
+	if bin, _, err = testenv.Binary(tmp); err != nil {
 		return err
 	}
-	for _, c := range examples {
-		if _, err := output(exec.Command(helm3, "dependency", "build", c)); err != nil {
-			return fmt.Errorf("helm3 dependency build %s: %w", c, err)
-		}
+	// Helm keeps its state in tmp, apart from any Helm on the machine, and
+	// reads no kubeconfig of the machine either.
+	testenv.UseHelmHome(filepath.Join(tmp, "helm3"))
+	os.Unsetenv("KUBECONFIG")
+	if helm3, _, err = testenv.Helm(3, nil); err != nil {
+		return err
 	}
-	return nil
-}
-
-// exampleCharts lists the copied example charts.
-func exampleCharts() ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(chartsDir, "examples", "*", "Chart.yaml"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no example charts in %s", filepath.Join(repoRoot, "charts", "examples"))
+	chartsDir = filepath.Join(tmp, "charts")
+	if examples, err = testenv.CopyCharts(chartsDir); err != nil {
+		return err
 	}
-	for i, f := range files {
-		files[i] = filepath.Dir(f)
-	}
-	return files, nil
-}
-
-// copyCharts copies the chart sources, leaving out what `helm dependency
-// build` produces (the lock file and the packaged dependencies).
-func copyCharts(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		if m, _ := filepath.Match(filepath.Join("examples", "*", "charts"), rel); m && d.IsDir() {
-			return filepath.SkipDir
-		}
-		if m, _ := filepath.Match(filepath.Join("examples", "*", "Chart.lock"), rel); m {
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-}
-
-// output runs a command and returns its stdout, or an error with its stderr.
-func output(cmd *exec.Cmd) ([]byte, error) {
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
+	return testenv.DependencyBuild(helm3, nil, examples...)
 }
 
 // overlay runs the binary on stdin and fails the test when it fails.
@@ -185,7 +108,7 @@ func overlay(t *testing.T, stdin []byte, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	out, err := output(cmd)
+	out, err := testenv.Output(cmd)
 	if err != nil {
 		t.Fatalf("debug-overlay: %v", err)
 	}

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // serviceCIDR is the Service IP range; serviceIP its first address, the
@@ -80,7 +82,7 @@ func Start(opts Options) (c *Cluster, err error) {
 	}
 	binDir := opts.BinDir
 	if binDir == "" {
-		root, err := RepoRoot()
+		root, err := testenv.RepoRoot()
 		if err != nil {
 			return nil, err
 		}
@@ -430,21 +432,7 @@ func lastLine(b []byte) string {
 }
 
 // RepoRoot walks up from the working directory to the go.mod of
-// github.com/debug-overlay/debug-overlay.
+// github.com/debug-overlay/debug-overlay; it is testenv.RepoRoot.
 func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(data, []byte("module github.com/debug-overlay/debug-overlay\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod of github.com/debug-overlay/debug-overlay above the working directory")
-		}
-		dir = parent
-	}
+	return testenv.RepoRoot()
 }

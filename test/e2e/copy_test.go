@@ -86,11 +86,11 @@ func TestCopyInitContainer(t *testing.T) {
 					argv[i] = hostDir[m.Name]
 				}
 			}
-			r := runCmd(t, nil, busybox, argv...)
-			t.Logf("debug-overlay-copy stdout: %s", strings.TrimSpace(string(r.stdout)))
-			t.Logf("debug-overlay-copy stderr: %s", strings.TrimSpace(string(r.stderr)))
-			if r.code != 0 {
-				t.Fatalf("the copy init container exits %d, so the pod never starts (with the toggle off, it does)", r.code)
+			r := runner.Run(t, exec.Command(busybox, argv...), nil)
+			t.Logf("debug-overlay-copy stdout: %s", strings.TrimSpace(string(r.Stdout)))
+			t.Logf("debug-overlay-copy stderr: %s", strings.TrimSpace(string(r.Stderr)))
+			if r.Code != 0 {
+				t.Fatalf("the copy init container exits %d, so the pod never starts (with the toggle off, it does)", r.Code)
 			}
 
 			for _, c := range []string{"geth", "debug"} {

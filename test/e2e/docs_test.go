@@ -1,10 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"fmt"
-	"strings"
 	"testing"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -32,38 +31,17 @@ func (d doc) String() string {
 // document. Joining the raw documents gives the stream back exactly.
 func splitDocs(t *testing.T, stream []byte) []doc {
 	t.Helper()
-	var raws []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(string(stream), "\n") {
-		if (line == "---\n" || line == "---" || strings.HasPrefix(line, "--- ")) && cur.Len() > 0 {
-			raws = append(raws, cur.String())
-			cur.Reset()
-		}
-		cur.WriteString(line)
+	parsed, err := testenv.SplitDocuments(stream)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if cur.Len() > 0 {
-		raws = append(raws, cur.String())
-	}
-	if got := strings.Join(raws, ""); got != string(stream) {
-		t.Fatalf("splitDocs lost bytes: %d in, %d out", len(stream), len(got))
-	}
-	docs := make([]doc, 0, len(raws))
-	for i, raw := range raws {
-		d := doc{raw: raw}
-		for _, line := range strings.Split(raw, "\n") {
-			if src, ok := strings.CutPrefix(line, "# Source: "); ok {
-				d.source = src
-				break
-			}
+	docs := make([]doc, len(parsed))
+	for i, p := range parsed {
+		docs[i] = doc{raw: p.Raw, source: p.Source, obj: p.Object}
+		docs[i].kind, _ = p.Object["kind"].(string)
+		if meta, ok := p.Object["metadata"].(map[string]any); ok {
+			docs[i].name, _ = meta["name"].(string)
 		}
-		if err := yaml.Unmarshal([]byte(raw), &d.obj); err != nil {
-			t.Fatalf("document %d (%s) does not parse: %v\n%s", i+1, d.source, err, raw)
-		}
-		d.kind, _ = d.obj["kind"].(string)
-		if meta, ok := d.obj["metadata"].(map[string]any); ok {
-			d.name, _ = meta["name"].(string)
-		}
-		docs = append(docs, d)
 	}
 	return docs
 }
@@ -156,71 +134,8 @@ func sources(docs []doc) []string {
 	return out
 }
 
-// diff returns a line diff of want and got, "-" for want and "+" for got,
-// with a few lines of context; "" when they are equal.
+// diff returns a line diff of want and got with three lines of context
+// (see testenv.LineDiff); "" when they are equal.
 func diff(want, got []byte) string {
-	if bytes.Equal(want, got) {
-		return ""
-	}
-	a := strings.SplitAfter(string(want), "\n")
-	b := strings.SplitAfter(string(got), "\n")
-	// Longest common subsequence, by dynamic programming: streams here are
-	// a few hundred lines.
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	type line struct {
-		op   byte
-		text string
-	}
-	var lines []line
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			lines = append(lines, line{' ', a[i]})
-			i, j = i+1, j+1
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			lines = append(lines, line{'+', b[j]})
-			j++
-		default:
-			lines = append(lines, line{'-', a[i]})
-			i++
-		}
-	}
-	const context = 3
-	var out strings.Builder
-	last := -1
-	for k, l := range lines {
-		near := false
-		for d := max(0, k-context); d <= min(len(lines)-1, k+context); d++ {
-			if lines[d].op != ' ' {
-				near = true
-				break
-			}
-		}
-		if !near {
-			continue
-		}
-		if last >= 0 && k > last+1 {
-			out.WriteString("  ...\n")
-		}
-		last = k
-		text := strings.TrimSuffix(l.text, "\n")
-		if !strings.HasSuffix(l.text, "\n") && l.op != ' ' {
-			text += " (no newline at end)"
-		}
-		fmt.Fprintf(&out, "%c %s\n", l.op, text)
-	}
-	return out.String()
+	return testenv.LineDiff(string(want), string(got), 3)
 }

@@ -10,14 +10,14 @@ import (
 func TestSchemaRejectsUnknownPreset(t *testing.T) {
 	r := helm(t, append([]string{"template", release, gethChart,
 		"--set", "debug-overlay.enabled=true", "--set", "debug-overlay.sidecar.preset=nope"}, postRender()...)...)
-	t.Logf("helm3 stderr:\n%s", r.stderr)
-	if r.code == 0 {
-		t.Fatalf("helm3 accepted sidecar.preset=nope; stdout:\n%s", r.stdout)
+	t.Logf("helm3 stderr:\n%s", r.Stderr)
+	if r.Code == 0 {
+		t.Fatalf("helm3 accepted sidecar.preset=nope; stdout:\n%s", r.Stdout)
 	}
-	if len(r.stdout) != 0 {
-		t.Errorf("helm3 failed but wrote %d bytes on stdout", len(r.stdout))
+	if len(r.Stdout) != 0 {
+		t.Errorf("helm3 failed but wrote %d bytes on stdout", len(r.Stdout))
 	}
-	stderr := string(r.stderr)
+	stderr := string(r.Stderr)
 	for _, want := range []string{"values don't meet the specifications of the schema", "debug-overlay", "/sidecar/preset", "'toolbox'"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not contain %q", want)
@@ -59,14 +59,14 @@ func TestConfigErrorFailsHelm(t *testing.T) {
 				args = append(args, "--set", s)
 			}
 			r := helm(t, append(args, postRender()...)...)
-			t.Logf("helm3 stderr:\n%s", r.stderr)
-			if r.code == 0 {
-				t.Fatalf("helm3 succeeded; stdout:\n%s", r.stdout)
+			t.Logf("helm3 stderr:\n%s", r.Stderr)
+			if r.Code == 0 {
+				t.Fatalf("helm3 succeeded; stdout:\n%s", r.Stdout)
 			}
-			if len(r.stdout) != 0 {
-				t.Errorf("helm3 failed but rendered %d bytes on stdout:\n%s", len(r.stdout), r.stdout)
+			if len(r.Stdout) != 0 {
+				t.Errorf("helm3 failed but rendered %d bytes on stdout:\n%s", len(r.Stdout), r.Stdout)
 			}
-			stderr := string(r.stderr)
+			stderr := string(r.Stderr)
 			for _, want := range append([]string{"post render", "debug-overlay: error:"}, tc.want...) {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("helm3's stderr does not contain %q", want)
@@ -134,15 +134,15 @@ func TestBinaryErrorContract(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := overlay(t, []byte(tc.input), tc.args...)
-			t.Logf("stderr: %s", strings.TrimSpace(string(r.stderr)))
-			if r.code == 0 {
+			t.Logf("stderr: %s", strings.TrimSpace(string(r.Stderr)))
+			if r.Code == 0 {
 				t.Errorf("exit 0, want non-zero")
 			}
-			if len(r.stdout) != 0 {
-				t.Errorf("%d bytes on stdout, want none:\n%s", len(r.stdout), r.stdout)
+			if len(r.Stdout) != 0 {
+				t.Errorf("%d bytes on stdout, want none:\n%s", len(r.Stdout), r.Stdout)
 			}
 			for _, want := range tc.want {
-				if !strings.Contains(string(r.stderr), want) {
+				if !strings.Contains(string(r.Stderr), want) {
 					t.Errorf("stderr does not contain %q", want)
 				}
 			}

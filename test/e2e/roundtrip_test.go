@@ -17,11 +17,11 @@ func TestStripRoundTrip(t *testing.T) {
 	}
 
 	r := overlay(t, on, "strip")
-	if r.code != 0 {
-		t.Fatalf("strip failed (exit %d):\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("strip failed (exit %d):\n%s", r.Code, r.Stderr)
 	}
-	t.Logf("strip stderr: %s", strings.TrimSpace(string(r.stderr)))
-	want, got := splitDocs(t, off), splitDocs(t, r.stdout)
+	t.Logf("strip stderr: %s", strings.TrimSpace(string(r.Stderr)))
+	want, got := splitDocs(t, off), splitDocs(t, r.Stdout)
 	if len(got) != len(want) {
 		t.Fatalf("%d documents after strip, want %d: %v", len(got), len(want), got)
 	}
@@ -34,7 +34,7 @@ func TestStripRoundTrip(t *testing.T) {
 				want[i], diff([]byte(want[i].raw), []byte(got[i].raw)))
 		}
 	}
-	t.Logf("stripped stream byte-identical to the toggle-off render: %v", bytes.Equal(r.stdout, off))
+	t.Logf("stripped stream byte-identical to the toggle-off render: %v", bytes.Equal(r.Stdout, off))
 
 	// A stream without the overlay passes through strip untouched.
 	if d := diff(off, mustOverlay(t, off, "strip")); d != "" {

@@ -1,7 +1,6 @@
 package geth
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +21,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // helperEnv, when set, makes the test binary a container's entrypoint: it
@@ -61,15 +62,9 @@ type entry struct {
 	Link   string `json:"link,omitempty"`
 }
 
-// result is what a container process did.
-type result struct {
-	stdout, stderr []byte
-	code           int
-}
-
 // exec runs argv in container c's view of the pod, with extra bind mounts
 // standing for files of its image.
-func (p *podFS) exec(t *testing.T, c corev1.Container, argv []string, image ...bindMount) result {
+func (p *podFS) exec(t *testing.T, c corev1.Container, argv []string, image ...bindMount) testenv.Result {
 	t.Helper()
 	env, err := containerEnv(c)
 	if err != nil {
@@ -91,11 +86,11 @@ func (p *podFS) describe(t *testing.T, c corev1.Container, paths ...string) map[
 	run := p.view(t, c, nil)
 	run.Describe = paths
 	res := p.enter(t, c.Name, run)
-	if res.code != 0 {
-		t.Fatalf("describing %v in container %q: exit %d: %s", paths, c.Name, res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("describing %v in container %q: exit %d: %s", paths, c.Name, res.Code, res.Stderr)
 	}
 	var out map[string][]entry
-	if err := json.Unmarshal(res.stdout, &out); err != nil {
+	if err := json.Unmarshal(res.Stdout, &out); err != nil {
 		t.Fatalf("describing %v in container %q: %v", paths, c.Name, err)
 	}
 	return out
@@ -140,7 +135,7 @@ func (p *podFS) view(t *testing.T, c corev1.Container, image []bindMount) contai
 
 // busyboxApplets is the list of busybox's commands.
 var busyboxApplets = sync.OnceValues(func() ([]string, error) {
-	out, err := output(exec.Command(busybox, "--list"))
+	out, err := testenv.OutputText(exec.Command(busybox, "--list"))
 	return strings.Fields(out), err
 })
 
@@ -174,7 +169,7 @@ func imageRoot(root string) error {
 }
 
 // enter starts the test binary as the container process and waits for it.
-func (p *podFS) enter(t *testing.T, name string, run containerRun) result {
+func (p *podFS) enter(t *testing.T, name string, run containerRun) testenv.Result {
 	t.Helper()
 	p.runs++
 	spec := filepath.Join(p.dir, "runs", fmt.Sprintf("%02d-%s.json", p.runs, name))
@@ -197,23 +192,15 @@ func (p *podFS) enter(t *testing.T, name string, run containerRun) result {
 	// Go makes / private in the new namespace (MS_REC|MS_PRIVATE) before it
 	// execs, so no bind mount leaks to the host and all vanish on exit.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	res := result{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	case err != nil:
+	res, err := testenv.Exec(cmd, nil)
+	if err != nil {
 		t.Fatalf("entering container %q: %v", name, err)
 	}
 	what := "describe " + strings.Join(run.Describe, " ")
 	if run.Describe == nil {
 		what = "$ " + strings.Join(shortArgv(run.Argv), " ")
 	}
-	t.Logf("[%s] %s  # exit %d, %v", name, what, res.code, time.Since(start).Round(time.Millisecond))
+	t.Logf("[%s] %s  # exit %d, %v", name, what, res.Code, res.Elapsed.Round(time.Millisecond))
 	return res
 }
 

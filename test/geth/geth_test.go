@@ -16,6 +16,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // gethContainer is the example chart's geth container.
@@ -184,7 +186,7 @@ func newAccount(t *testing.T) account {
 		t.Fatal(err)
 	}
 	keystore := filepath.Join(dir, "keystore")
-	out, err := output(exec.Command(gethBin, "account", "new", "--lightkdf", "--keystore", keystore, "--password", password))
+	out, err := testenv.OutputText(exec.Command(gethBin, "account", "new", "--lightkdf", "--keystore", keystore, "--password", password))
 	if err != nil {
 		t.Fatalf("geth account new: %v", err)
 	}
@@ -225,11 +227,11 @@ func listAccounts(t *testing.T, p *podFS, g corev1.Container) []listed {
 		argv = append(argv, "--datadir="+datadir)
 	}
 	res := p.exec(t, g, argv, gethImage(t)...)
-	if res.code != 0 {
-		t.Fatalf("geth account list exited %d:\n%s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("geth account list exited %d:\n%s", res.Code, res.Stderr)
 	}
 	var out []listed
-	for line := range strings.Lines(string(res.stdout)) {
+	for line := range strings.Lines(string(res.Stdout)) {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue

@@ -247,10 +247,10 @@ func (p *podFS) runInitContainers(t *testing.T) {
 		}
 		argv := expandCommand(c, env)
 		res := p.exec(t, c, argv)
-		t.Logf("init container %q (%s) exited %d\n  stdout: %s\n  stderr: %s", c.Name, c.Image, res.code,
-			strings.TrimSpace(string(res.stdout)), strings.TrimSpace(string(res.stderr)))
-		if res.code != 0 {
-			t.Fatalf("init container %q exited %d: the pod would never start", c.Name, res.code)
+		t.Logf("init container %q (%s) exited %d\n  stdout: %s\n  stderr: %s", c.Name, c.Image, res.Code,
+			strings.TrimSpace(string(res.Stdout)), strings.TrimSpace(string(res.Stderr)))
+		if res.Code != 0 {
+			t.Fatalf("init container %q exited %d: the pod would never start", c.Name, res.Code)
 		}
 	}
 }

@@ -37,9 +37,9 @@ func TestCheckGolden(t *testing.T) {
 			}
 			defer devNull.Close()
 			cmd.Stdin = devNull
-			r := runCmd(t, cmd, nil)
-			got := fmt.Sprintf("%s# exit %d\n", r.stdout, r.code)
-			t.Logf("stderr:\n%s", r.stderr)
+			r := runner.Run(t, cmd, nil)
+			got := fmt.Sprintf("%s# exit %d\n", r.Stdout, r.Code)
+			t.Logf("stderr:\n%s", r.Stderr)
 			golden := filepath.Join(repoRoot, "test", "helm4", "testdata", "check", filepath.Base(dir), "expected.txt")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -53,11 +53,11 @@ func TestCheckGolden(t *testing.T) {
 			if diff := cmp.Diff(string(want), got); diff != "" {
 				t.Errorf("check printed (-want +got):\n%s", diff)
 			}
-			if problems := strings.Count(string(r.stdout), "problem: "); (problems > 0) != (r.code != 0) {
-				t.Errorf("%d problems, exit %d", problems, r.code)
+			if problems := strings.Count(string(r.Stdout), "problem: "); (problems > 0) != (r.Code != 0) {
+				t.Errorf("%d problems, exit %d", problems, r.Code)
 			}
-			if r.code != 0 && !strings.Contains(string(r.stderr), "debug-overlay: error: check found ") {
-				t.Errorf("stderr does not say check failed:\n%s", r.stderr)
+			if r.Code != 0 && !strings.Contains(string(r.Stderr), "debug-overlay: error: check found ") {
+				t.Errorf("stderr does not say check failed:\n%s", r.Stderr)
 			}
 		})
 	}
@@ -99,12 +99,12 @@ func TestCheckHelmStream(t *testing.T) {
 			}
 			stream := template(t, tc.major, gethChart, args...)
 			r := overlay(t, stream, "check")
-			t.Logf("check printed:\n%s", r.stdout)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, tc.code, r.stderr)
+			t.Logf("check printed:\n%s", r.Stdout)
+			if r.Code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.Code, tc.code, r.Stderr)
 			}
 			for _, want := range tc.want {
-				if !strings.Contains(string(r.stdout), want) {
+				if !strings.Contains(string(r.Stdout), want) {
 					t.Errorf("check did not print %q", want)
 				}
 			}

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // doc is one document of a rendered stream.
@@ -41,35 +42,14 @@ func (d doc) annotations() map[string]any {
 // non-empty document. Joining the raw documents gives the stream back.
 func splitDocs(t *testing.T, stream []byte) []doc {
 	t.Helper()
-	var raws []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(string(stream), "\n") {
-		if (line == "---\n" || line == "---" || strings.HasPrefix(line, "--- ")) && cur.Len() > 0 {
-			raws = append(raws, cur.String())
-			cur.Reset()
-		}
-		cur.WriteString(line)
-	}
-	if cur.Len() > 0 {
-		raws = append(raws, cur.String())
-	}
-	if got := strings.Join(raws, ""); got != string(stream) {
-		t.Fatalf("splitDocs lost bytes: %d in, %d out", len(stream), len(got))
+	parsed, err := testenv.SplitDocuments(stream)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var docs []doc
-	for i, raw := range raws {
-		d := doc{raw: raw}
-		for _, line := range strings.Split(raw, "\n") {
-			if src, ok := strings.CutPrefix(line, "# Source: "); ok {
-				d.source = src
-				break
-			}
-		}
-		if err := yaml.Unmarshal([]byte(raw), &d.obj); err != nil {
-			t.Fatalf("document %d (%s) does not parse: %v\n%s", i+1, d.source, err, raw)
-		}
-		if d.obj != nil {
-			docs = append(docs, d)
+	for _, p := range parsed {
+		if p.Object != nil {
+			docs = append(docs, doc{raw: p.Raw, source: p.Source, obj: p.Object})
 		}
 	}
 	return docs
@@ -180,38 +160,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// lineDiff summarises how two texts differ line by line (a plain LCS diff
-// with no context): "-" for a, "+" for b.
-func lineDiff(a, b string) string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var b2 strings.Builder
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			fmt.Fprintf(&b2, "+%s\n", y[j])
-			j++
-		default:
-			fmt.Fprintf(&b2, "-%s\n", x[i])
-			i++
-		}
-	}
-	return b2.String()
 }

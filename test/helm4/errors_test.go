@@ -57,15 +57,15 @@ func TestErrorReachesUser(t *testing.T) {
 		// As in CI: a new session has no controlling terminal.
 		cmd, errFile := newCmd(t)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		r := runCmd(t, cmd, nil)
-		t.Logf("helm4 printed:\n%s%s", r.stdout, r.stderr)
-		if r.code == 0 || len(r.stdout) != 0 {
-			t.Errorf("exit %d with %d bytes on stdout; want a failure and nothing rendered", r.code, len(r.stdout))
+		r := runner.Run(t, cmd, nil)
+		t.Logf("helm4 printed:\n%s%s", r.Stdout, r.Stderr)
+		if r.Code == 0 || len(r.Stdout) != 0 {
+			t.Errorf("exit %d with %d bytes on stdout; want a failure and nothing rendered", r.Code, len(r.Stdout))
 		}
-		if !strings.Contains(string(r.stderr), helmError) {
+		if !strings.Contains(string(r.Stderr), helmError) {
 			t.Errorf("helm4 stderr does not contain %q", helmError)
 		}
-		if strings.Contains(string(r.stderr), "nope") {
+		if strings.Contains(string(r.Stderr), "nope") {
 			t.Errorf("helm4 showed the plugin's stderr: Helm 4 changed, and helm4.go may be unneeded")
 		}
 		checkFile(t, errFile)
@@ -76,13 +76,13 @@ func TestErrorReachesUser(t *testing.T) {
 		// stderr of exec.ExitError, which Go fills only when Cmd.Stderr is nil.
 		cmd, errFile := newCmd(t, "--debug")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		r := runCmd(t, cmd, nil)
+		r := runner.Run(t, cmd, nil)
 		for _, want := range []string{`msg="plugin execution failed" pluginName=debug-overlay error="exit status 1" exitCode=1 stderr=""`, helmError} {
-			if !strings.Contains(string(r.stderr), want) {
-				t.Errorf("helm4 --debug stderr does not contain %q:\n%s", want, r.stderr)
+			if !strings.Contains(string(r.Stderr), want) {
+				t.Errorf("helm4 --debug stderr does not contain %q:\n%s", want, r.Stderr)
 			}
 		}
-		if strings.Contains(string(r.stderr), "nope") {
+		if strings.Contains(string(r.Stderr), "nope") {
 			t.Errorf("helm4 --debug showed the plugin's stderr: Helm 4 changed, and helm4.go may be unneeded")
 		}
 		checkFile(t, errFile)
@@ -116,7 +116,7 @@ func TestErrorReachesUser(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "shown")
 		cmd.Env = append(cmd.Env, "DEBUG_OVERLAY_TTY="+file)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if r := runCmd(t, cmd, nil); r.code == 0 {
+		if r := runner.Run(t, cmd, nil); r.Code == 0 {
 			t.Errorf("helm4 succeeded")
 		}
 		data, err := os.ReadFile(file)
@@ -137,9 +137,9 @@ func TestWarningsReachTerminal(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "shown")
 	cmd := helmCmd(4, append([]string{"template", release, gethChart}, append(postRender(4, "--explain"), "--set", "debug-overlay.enabled=true")...)...)
 	cmd.Env = append(cmd.Env, "DEBUG_OVERLAY_TTY="+file)
-	r := runCmd(t, cmd, nil)
-	if r.code != 0 {
-		t.Fatalf("helm4 failed (exit %d):\n%s", r.code, r.stderr)
+	r := runner.Run(t, cmd, nil)
+	if r.Code != 0 {
+		t.Fatalf("helm4 failed (exit %d):\n%s", r.Code, r.Stderr)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -149,7 +149,7 @@ func TestWarningsReachTerminal(t *testing.T) {
 	if want := "kubectl exec -it statefulset/" + release + " -c debug --"; !strings.Contains(string(data), want) {
 		t.Errorf("the terminal did not get --explain's %q", want)
 	}
-	if strings.Contains(string(r.stdout), "kubectl exec") {
+	if strings.Contains(string(r.Stdout), "kubectl exec") {
 		t.Errorf("--explain's text reached the rendered output")
 	}
 }

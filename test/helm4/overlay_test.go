@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // statusAnnotation records what the overlay added to a pod template.
@@ -80,7 +82,7 @@ func TestToggleOff(t *testing.T) {
 			ours := template(t, 4, chart, postRender(4)...)
 			if !bytes.Equal(identity, ours) {
 				t.Errorf("with the toggle off, debug-overlay's output differs from the identity post-renderer's (-identity +debug-overlay):\n%s",
-					lineDiff(string(identity), string(ours)))
+					testenv.LineDiff(string(identity), string(ours), 0))
 			}
 			a, b := byKey(t, splitDocs(t, alone)), byKey(t, splitDocs(t, ours))
 			if diff := cmp.Diff(objects(a), objects(b)); diff != "" {
@@ -92,9 +94,9 @@ func TestToggleOff(t *testing.T) {
 			}
 			// The only textual differences are indentation.
 			if x, y := unindent(alone), unindent(ours); x != y {
-				t.Errorf("helm4 with and without a post-renderer differ in more than indentation (-alone +with debug-overlay off):\n%s", lineDiff(x, y))
+				t.Errorf("helm4 with and without a post-renderer differ in more than indentation (-alone +with debug-overlay off):\n%s", testenv.LineDiff(x, y, 0))
 			}
-			t.Logf("Helm 4's own re-serialisation (-helm4 alone +with any post-renderer):\n%s", lineDiff(string(alone), string(ours)))
+			t.Logf("Helm 4's own re-serialisation (-helm4 alone +with any post-renderer):\n%s", testenv.LineDiff(string(alone), string(ours), 0))
 		})
 	}
 }
@@ -108,9 +110,9 @@ func TestFilenameAnnotationSurvives(t *testing.T) {
 	capture := t.TempDir()
 	cmd := helmCmd(4, "template", release, gethChart, "--post-renderer", "tee", "--set", "debug-overlay.enabled=true")
 	cmd.Env = append(cmd.Env, "HELM4_TEST_BIN="+bin, "HELM4_TEST_CAPTURE="+capture)
-	r := runCmd(t, cmd, nil)
-	if r.code != 0 {
-		t.Fatalf("helm4 template with the tee plugin failed (exit %d):\n%s", r.code, r.stderr)
+	r := runner.Run(t, cmd, nil)
+	if r.Code != 0 {
+		t.Fatalf("helm4 template with the tee plugin failed (exit %d):\n%s", r.Code, r.Stderr)
 	}
 	in, err := os.ReadFile(filepath.Join(capture, "in.yaml"))
 	if err != nil {
@@ -132,12 +134,12 @@ func TestFilenameAnnotationSurvives(t *testing.T) {
 			t.Errorf("%s was not overlaid", d.key())
 		}
 	}
-	for _, d := range splitDocs(t, r.stdout) {
+	for _, d := range splitDocs(t, r.Stdout) {
 		if strings.HasPrefix(d.source, "generated-by-postrender") || !strings.HasPrefix(d.source, "geth/templates/") {
 			t.Errorf("%s is filed under %q, want its template", d.key(), d.source)
 		}
 	}
-	if !bytes.Equal(r.stdout, template(t, 4, gethChart, append(postRender(4), "--set", "debug-overlay.enabled=true")...)) {
+	if !bytes.Equal(r.Stdout, template(t, 4, gethChart, append(postRender(4), "--set", "debug-overlay.enabled=true")...)) {
 		t.Errorf("the tee plugin changed what Helm prints")
 	}
 }

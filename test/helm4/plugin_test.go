@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // TestPluginInstall: `helm4 plugin install DIR` of a directory holding
@@ -26,8 +28,8 @@ func TestPluginInstall(t *testing.T) {
 	}
 
 	r := helm(t, 4, "plugin", "list")
-	if !regexp.MustCompile(`(?m)^debug-overlay\s+0\.1\.0\s+postrenderer/v1\s+v1\s+local dev\b`).Match(r.stdout) {
-		t.Errorf("helm4 plugin list does not show debug-overlay 0.1.0 postrenderer/v1 v1 local dev:\n%s", r.stdout)
+	if !regexp.MustCompile(`(?m)^debug-overlay\s+0\.1\.0\s+postrenderer/v1\s+v1\s+local dev\b`).Match(r.Stdout) {
+		t.Errorf("helm4 plugin list does not show debug-overlay 0.1.0 postrenderer/v1 v1 local dev:\n%s", r.Stdout)
 	}
 
 	// The plugin is named after the directory, and is a symlink to it: a
@@ -46,11 +48,11 @@ func TestPluginInstall(t *testing.T) {
 // name; the path of an executable, Helm 3's way, fails before rendering.
 func TestPostRendererTakesPluginName(t *testing.T) {
 	r := helm(t, 4, "template", release, gethChart, "--post-renderer", bin)
-	t.Logf("helm4 stderr:\n%s", r.stderr)
-	if r.code == 0 {
+	t.Logf("helm4 stderr:\n%s", r.Stderr)
+	if r.Code == 0 {
 		t.Fatalf("helm4 accepted a post-renderer path")
 	}
-	if want := "postrenderer/v1"; !strings.Contains(string(r.stderr), want) || !strings.Contains(string(r.stderr), "not found") {
+	if want := "postrenderer/v1"; !strings.Contains(string(r.Stderr), want) || !strings.Contains(string(r.Stderr), "not found") {
 		t.Errorf("helm4 stderr does not say the postrenderer/v1 plugin was not found")
 	}
 }
@@ -84,7 +86,7 @@ func TestPluginInstallHook(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), pluginName)
-			if err := copyFile(filepath.Join(pluginDir, "plugin.yaml"), filepath.Join(dir, "plugin.yaml"), 0o644); err != nil {
+			if err := testenv.CopyFile(filepath.Join(pluginDir, "plugin.yaml"), filepath.Join(dir, "plugin.yaml"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if tc.sources {
@@ -114,11 +116,11 @@ func TestPluginInstallHook(t *testing.T) {
 				"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
 				"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
 				"HELM_DATA_HOME="+filepath.Join(home, "data"))
-			r := runCmd(t, cmd, nil)
-			out := string(r.stdout) + string(r.stderr)
+			r := runner.Run(t, cmd, nil)
+			out := string(r.Stdout) + string(r.Stderr)
 			t.Logf("helm4 plugin install printed:\n%s", out)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d", r.code, tc.code)
+			if r.Code != tc.code {
+				t.Errorf("exit %d, want %d", r.Code, tc.code)
 			}
 			for _, want := range tc.want {
 				if !strings.Contains(out, want) {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // TestSideBySide: Helm 3 (the binary as --post-renderer) and Helm 4 (the
@@ -82,10 +84,10 @@ func logDifferences(t *testing.T, docs3, docs4 []doc, out3, out4 []byte) {
 		return
 	}
 	if squeeze(out3) == squeeze(out4) {
-		t.Logf("the texts differ only in indentation and blank lines:\n%s", lineDiff(string(out3), string(out4)))
+		t.Logf("the texts differ only in indentation and blank lines:\n%s", testenv.LineDiff(string(out3), string(out4), 0))
 		return
 	}
-	d := lineDiff(string(out3), string(out4))
+	d := testenv.LineDiff(string(out3), string(out4), 0)
 	t.Logf("text differences (-helm3 +helm4), %d lines:\n%s", strings.Count(d, "\n"), d)
 }
 

@@ -55,6 +55,6 @@ func runInTerminal(t *testing.T, cmd *exec.Cmd) (string, int) {
 		}
 		code = exit.ExitCode()
 	}
-	t.Logf("$ %s  # in a terminal, exit %d", shorten(cmd.Path, cmd.Args[1:]), code)
+	t.Logf("$ %s  # in a terminal, exit %d", runner.CommandLine(cmd), code)
 	return strings.ReplaceAll(string(out), "\r\n", "\n"), code
 }

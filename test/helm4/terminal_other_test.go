@@ -16,7 +16,7 @@ func runInTerminal(t *testing.T, cmd *exec.Cmd) (string, int) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "tty")
 	cmd.Env = append(cmd.Env, "DEBUG_OVERLAY_TTY="+file)
-	r := runCmd(t, cmd, nil)
+	r := runner.Run(t, cmd, nil)
 	shown, _ := os.ReadFile(file)
-	return string(shown) + string(r.stdout) + string(r.stderr), r.code
+	return string(shown) + string(r.Stdout) + string(r.Stderr), r.Code
 }

@@ -18,6 +18,8 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite overlays/examples/geth/generated from the current binary")
@@ -298,11 +300,11 @@ func TestSkippedFunctionFailsTheBuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := command{}.run(t, kustomizeBin, append(append([]string{"build"}, tt.flags...), example())...)
-			if r.code == 0 {
-				t.Fatalf("kustomize build succeeded without running the function:\n%s", r.stdout)
+			if r.Code == 0 {
+				t.Fatalf("kustomize build succeeded without running the function:\n%s", r.Stdout)
 			}
-			if !strings.Contains(string(r.stderr), tt.wantErr) {
-				t.Errorf("stderr does not say %q:\n%s", tt.wantErr, r.stderr)
+			if !strings.Contains(string(r.Stderr), tt.wantErr) {
+				t.Errorf("stderr does not say %q:\n%s", tt.wantErr, r.Stderr)
 			}
 		})
 	}
@@ -332,7 +334,7 @@ func TestSkippedFunctionFailsTheBuild(t *testing.T) {
 func copyExample(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "overlays")
-	if err := copyTree(filepath.Join(repoRoot, "overlays"), dir, nil); err != nil {
+	if err := testenv.CopyTree(filepath.Join(repoRoot, "overlays"), dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -380,11 +382,11 @@ func TestExecFunctionFindsTheBinary(t *testing.T) {
 	})
 	t.Run("nowhere", func(t *testing.T) {
 		r := command{env: append(env, "PATH=/usr/bin:/bin")}.run(t, kustomizeBin, build...)
-		if r.code == 0 {
+		if r.Code == 0 {
 			t.Fatal("kustomize build succeeded without a debug-overlay binary")
 		}
-		if !strings.Contains(string(r.stderr), "debug-overlay-fn: no debug-overlay binary") {
-			t.Errorf("stderr does not say the binary is missing:\n%s", r.stderr)
+		if !strings.Contains(string(r.Stderr), "debug-overlay-fn: no debug-overlay binary") {
+			t.Errorf("stderr does not say the binary is missing:\n%s", r.Stderr)
 		}
 	})
 }
@@ -406,12 +408,12 @@ func TestFunctionErrorsFailTheBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := command{}.run(t, kustomizeBin, append(append([]string{"build"}, kustomizeExec...), filepath.Join(dir, "examples", "geth"))...)
-	if r.code == 0 {
-		t.Fatalf("kustomize build succeeded:\n%s", r.stdout)
+	if r.Code == 0 {
+		t.Fatalf("kustomize build succeeded:\n%s", r.Stdout)
 	}
 	want := `debug-overlay: error: spec.copy.volumes[0]: no selected workload has a volume named "wallet"`
-	if !strings.Contains(string(r.stderr), want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
+	if !strings.Contains(string(r.Stderr), want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
 	}
 }
 
@@ -422,7 +424,7 @@ func TestGeneratedExampleIsCurrent(t *testing.T) {
 	// Generated next to a copy of the base, so that the relative path to
 	// the base is the committed one.
 	dir := filepath.Join(t.TempDir(), "geth")
-	if err := copyTree(example("base"), filepath.Join(dir, "base"), nil); err != nil {
+	if err := testenv.CopyTree(example("base"), filepath.Join(dir, "base")); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "generated")

@@ -1,7 +1,9 @@
 package generator
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -189,8 +191,14 @@ func blockStyle(n *yaml.Node) {
 }
 
 // decodeNode decodes a node into a typed value through JSON, so k8s.io/api
-// types with their json tags can be read from a comment-preserving tree.
+// types with their json tags can be read from a comment-preserving tree. The
+// tree is written as JSON directly; a tree that way cannot express (merge
+// keys, odd scalars) takes the slower road through yaml.v3's own decoding.
 func decodeNode(n *yaml.Node, into any) error {
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, n, 0); err == nil {
+		return json.Unmarshal(buf.Bytes(), into)
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return err
@@ -200,6 +208,77 @@ func decodeNode(n *yaml.Node, into any) error {
 		return err
 	}
 	return json.Unmarshal(data, into)
+}
+
+var errNoJSON = errors.New("not expressible as plain JSON")
+
+// writeJSON writes a tree as JSON, resolving scalars as yaml.v3 does.
+func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+	if depth > 200 {
+		return errNoJSON
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return errNoJSON
+		}
+		return writeJSON(buf, n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return writeJSON(buf, n.Alias, depth+1)
+	case yaml.MappingNode:
+		buf.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+				return errNoJSON // merge keys, non-string keys
+			}
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSONString(buf, k.Value)
+			buf.WriteByte(':')
+			if err := writeJSON(buf, n.Content[i+1], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSON(buf, c, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			writeJSONString(buf, n.Value)
+		case "!!null":
+			buf.WriteString("null")
+		default:
+			var v any
+			if err := n.Decode(&v); err != nil {
+				return err
+			}
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			buf.Write(data)
+		}
+	default:
+		return errNoJSON
+	}
+	return nil
+}
+
+func writeJSONString(buf *bytes.Buffer, s string) {
+	data, _ := json.Marshal(s) // a string always marshals
+	buf.Write(data)
 }
 
 func scalarValue(n *yaml.Node) string {

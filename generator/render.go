@@ -13,7 +13,7 @@ import (
 
 // DefaultMemoryLimit is how many bytes of a stream a Renderer holds in
 // memory before it spools to a temporary file.
-const DefaultMemoryLimit = 32 << 20
+const DefaultMemoryLimit = 4 << 20
 
 // maxErrors bounds how many document errors one run reports.
 const maxErrors = 20

@@ -219,6 +219,10 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 		if !ok {
 			continue
 		}
+		if err := checkDuplicateKeys(obj, 0); err != nil {
+			fail(item, fmt.Errorf("not valid YAML: %w", err))
+			continue
+		}
 		seen := len(report.Findings)
 		if _, err := st.object(obj, wk, e); err != nil {
 			meta := krmMeta(item)

@@ -386,7 +386,38 @@ func parseDocument(body []byte) (*yaml.Node, error) {
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("not a Kubernetes object: not a mapping")
 	}
+	if err := checkDuplicateKeys(doc.Content[0], 0); err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
 	return &doc, nil
+}
+
+// checkDuplicateKeys refuses mappings with a key twice. yaml.v3 checks that
+// only when decoding into Go values, not into nodes, and readers disagree on
+// which value wins: the sidecar could land in a containers list that the API
+// server then never sees.
+func checkDuplicateKeys(n *yaml.Node, depth int) error {
+	if depth > 1000 {
+		return errors.New("nested too deeply")
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := make(map[string]bool, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode {
+				if seen[k.Value] {
+					return fmt.Errorf("line %d: mapping key %q already defined", k.Line, k.Value)
+				}
+				seen[k.Value] = true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkDuplicateKeys(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseHeader reads apiVersion and kind from a document the line scan could

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Whole-process comparison on the same generated Helm-like streams: cat (the
+# floor), bin/debug-overlay and kustomize doing the same patch (debug sidecar,
+# emptyDir, init container on every workload). Wall and CPU time come from
+# bash's time keyword around /usr/bin/time -v, which gives the peak RSS. Every tool's output is checked:
+# cat's must equal its input; debug-overlay's and kustomize's must give every
+# workload of every kind the sidecar (see `go run ./hack/bench verify`).
+#
+# CPU time (user + system) is reported too: on a shared machine it moves far
+# less with other people's load than wall time.
+#
+# Prints a Markdown report on stdout; raw rows go to $WORK/results.tsv, the
+# outputs and checks to $WORK/<docs>/.
+#
+# Usage: hack/bench/compare.sh
+# Environment:
+#   SIZES               documents per stream (default "0 100 1000 10000 50000"; 0 is
+#                       an empty stream: process start only, cat and debug-overlay)
+#   RUNS                runs per tool and size (default 5); 4x for 100 documents,
+#                       3 for debug-overlay at >= 50,000, 1 for kustomize at >= 10,000
+#   KUSTOMIZE_MAX_DOCS  larger sizes skip kustomize (default 10000: it is quadratic)
+#   KUSTOMIZE_TIMEOUT   seconds after which a kustomize run at >= 10,000 documents is
+#                       stopped and recorded as "more than" (default 1800)
+#   MAX_LOAD, LOAD_WAIT before each tool and size, wait up to LOAD_WAIT seconds
+#                       (default 120) for the 1-minute load average to drop below
+#                       MAX_LOAD (default 1.5); the load is recorded with every run
+#   WORK                scratch directory (default ${TMPDIR:-/tmp}/debug-overlay-bench)
+#   SKIP_BUILD=1        use bin/debug-overlay and bin/kustomize as they are
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SIZES=${SIZES:-"0 100 1000 10000 50000"}
+RUNS=${RUNS:-5}
+KUSTOMIZE_MAX_DOCS=${KUSTOMIZE_MAX_DOCS:-10000}
+KUSTOMIZE_TIMEOUT=${KUSTOMIZE_TIMEOUT:-1800}
+MAX_LOAD=${MAX_LOAD:-1.5}
+LOAD_WAIT=${LOAD_WAIT:-120}
+WORK=${WORK:-${TMPDIR:-/tmp}/debug-overlay-bench}
+overlay=$root/bin/debug-overlay
+kustomize=$root/bin/kustomize
+
+[[ -x /usr/bin/time ]] || { echo "compare: /usr/bin/time is missing: apt-get install -y time" >&2; exit 1; }
+if [[ ${SKIP_BUILD:-} != 1 ]]; then
+  make -C "$root" --no-print-directory build >&2
+  "$root/hack/install-tools.sh" kustomize >&2
+fi
+mkdir -p "$WORK"
+(cd "$root" && go build -o "$WORK/bench" ./hack/bench)
+results=$WORK/results.tsv
+printf 'docs\tbytes\ttool\trun\twall_ms\tcpu_ms\trss_kb\tload1\tload5\tload15\ttimed_out\n' >"$results"
+
+# runs TOOL DOCS: how many times to run TOOL on DOCS documents.
+runs() {
+  if (($2 == 0)); then
+    case $1 in cat | debug-overlay) echo $((RUNS * 4)) ;; *) echo 0 ;; esac
+    return
+  fi
+  case $1 in
+    kustomize)
+      if (($2 > KUSTOMIZE_MAX_DOCS)); then echo 0; elif (($2 >= 10000)); then echo 1; else echo "$RUNS"; fi ;;
+    debug-overlay*) if (($2 >= 50000)); then echo 3; elif (($2 <= 100)); then echo $((RUNS * 4)); else echo "$RUNS"; fi ;;
+    *) if (($2 <= 100)); then echo $((RUNS * 4)); else echo "$RUNS"; fi ;;
+  esac
+}
+
+# quiet waits up to LOAD_WAIT seconds for the 1-minute load average to drop
+# below MAX_LOAD; other people's builds share this machine.
+quiet() {
+  local waited=0 load
+  while :; do
+    read -r load _ </proc/loadavg
+    awk -v l="$load" -v m="$MAX_LOAD" 'BEGIN { exit !(l < m) }' && return
+    ((waited < LOAD_WAIT)) || { echo "compare: load $load still above $MAX_LOAD after ${LOAD_WAIT}s; measuring anyway" >&2; return; }
+    sleep 10
+    waited=$((waited + 10))
+  done
+}
+
+# measure DOCS TOOL RUN IN OUT CMD...: run CMD once, stdin from IN (or
+# nothing when IN is -), stdout to OUT, and append a row to results.tsv. A
+# run that timeout(1) stopped (exit 124) is recorded as timed out.
+measure() {
+  local docs=$1 tool=$2 run=$3 in=$4 out=$5 l1 l5 l15 wall user sys rss rc=0 timed_out=no
+  local TIMEFORMAT='%3R %3U %3S' # bash's time: wall, user and system seconds, to the millisecond
+  shift 5
+  read -r l1 l5 l15 _ </proc/loadavg
+  [[ $in == - ]] && in=/dev/null
+  { time /usr/bin/time -v -o "$WORK/time.txt" "$@" <"$in" >"$out" 2>"$WORK/stderr.txt"; } 2>"$WORK/times.txt" || rc=$?
+  read -r wall user sys <"$WORK/times.txt"
+  if ((rc == 124)) && [[ $1 == timeout ]]; then
+    timed_out=yes
+  elif ((rc != 0)); then
+    echo "compare: $tool failed on $docs documents:" >&2
+    head -20 "$WORK/stderr.txt" >&2
+    exit 1
+  fi
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$docs" "$(stat -c %s "$WORK/$docs/stream.yaml")" "$tool" "$run" \
+    "$(awk -v w="$wall" 'BEGIN { printf "%.0f", w * 1000 }')" "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f", (u + s) * 1000 }')" \
+    "$rss" "$l1" "$l5" "$l15" "$timed_out" >>"$results"
+  [[ $timed_out == no ]]
+}
+
+# The kustomize side: the stream as the only resource, and one strategic-merge
+# patch per workload kind (each kind keeps its pod spec at another path).
+pod_patch=$(
+  cat <<'EOF'
+{"shareProcessNamespace": true, "initContainers": [{"name": "debug-overlay-copy", "image": "busybox:1.36", "command": ["sh", "-c", "cp -RL /debug-overlay/src/. /debug-overlay/dst/"], "volumeMounts": [{"name": "debug-scratch", "mountPath": "/debug-overlay/dst"}], "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}}], "containers": [{"name": "debug", "image": "alpine:3.22", "imagePullPolicy": "IfNotPresent", "command": ["sh", "-c", "trap 'exit 0' TERM INT; while true; do sleep 3600 & wait $!; done"], "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}, "securityContext": {"capabilities": {"add": ["SYS_PTRACE"]}}, "volumeMounts": [{"name": "debug-scratch", "mountPath": "/debug"}]}], "volumes": [{"name": "debug-scratch", "emptyDir": {"medium": "Memory"}}]}
+EOF
+)
+kustomization() {
+  patch() { # apiVersion kind wrapper-open wrapper-close
+    local group=
+    [[ $1 == */* ]] && group=${1%/*}
+    printf -- '- target: {group: "%s", kind: %s}\n  patch: |-\n    {"apiVersion": "%s", "kind": "%s", "metadata": {"name": "any"}, %s%s%s}\n' \
+      "$group" "$2" "$1" "$2" "$3" "$pod_patch" "$4"
+  }
+  echo "apiVersion: kustomize.config.k8s.io/v1beta1"
+  echo "kind: Kustomization"
+  echo "resources:"
+  echo "- stream.yaml"
+  echo "patches:"
+  patch v1 Pod '"spec": ' ''
+  for k in Deployment StatefulSet DaemonSet ReplicaSet; do
+    patch apps/v1 "$k" '"spec": {"template": {"spec": ' '}}'
+  done
+  patch batch/v1 Job '"spec": {"template": {"spec": ' '}}'
+  patch batch/v1 CronJob '"spec": {"jobTemplate": {"spec": {"template": {"spec": ' '}}}}'
+}
+
+{
+  echo "## Machine"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- CPU: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
+  echo "- $(go version), debug-overlay $("$overlay" version 2>/dev/null | head -1), kustomize $("$kustomize" version), $(cat --version | head -1)"
+  echo "- uptime at start: $(uptime)"
+  echo
+}
+
+for docs in $SIZES; do
+  dir=$WORK/$docs
+  mkdir -p "$dir/kustomize"
+  "$WORK/bench" gen -docs "$docs" -out "$dir/stream.yaml" 2>"$dir/gen.txt"
+  ln -f "$dir/stream.yaml" "$dir/kustomize/stream.yaml"
+  kustomization >"$dir/kustomize/kustomization.yaml"
+  in=$dir/stream.yaml
+  for tool in cat debug-overlay debug-overlay+copy kustomize; do
+    n=$(runs "$tool" "$docs")
+    ((n > 0)) || continue
+    echo "compare: $docs documents, $tool, $n runs" >&2
+    out=$dir/$tool.out.yaml
+    quiet
+    for ((i = 1; i <= n; i++)); do
+      case $tool in
+        cat) measure "$docs" "$tool" "$i" "$in" "$out" cat ;;
+        debug-overlay) measure "$docs" "$tool" "$i" "$in" "$out" "$overlay" --enable ;;
+        debug-overlay+copy) measure "$docs" "$tool" "$i" "$in" "$out" "$overlay" --enable --copy-volume tls ;;
+        kustomize)
+          if ((docs >= 10000)); then
+            measure "$docs" "$tool" "$i" - "$out" timeout "$KUSTOMIZE_TIMEOUT" "$kustomize" build "$dir/kustomize" || {
+              echo "compare: kustomize stopped after ${KUSTOMIZE_TIMEOUT}s" >&2
+              echo "stopped after ${KUSTOMIZE_TIMEOUT}s: not checked" >"$dir/$tool.verify"
+              continue 2
+            }
+          else
+            measure "$docs" "$tool" "$i" - "$out" "$kustomize" build "$dir/kustomize"
+          fi
+          ;;
+      esac
+    done
+    case $tool in
+      cat) cmp "$in" "$out" >"$dir/$tool.verify" ;;
+      *) ((docs > 0)) || : >"$dir/$tool.verify" ;;&
+      debug-overlay*) ((docs > 0)) || { rm -f "$out"; continue; } ;;&
+      debug-overlay) "$WORK/bench" verify -in "$out" -docs "$docs" >"$dir/$tool.verify" ;;
+      debug-overlay+copy) "$WORK/bench" verify -in "$out" -docs "$docs" -init debug-overlay-copy -volume tls-debug-copy >"$dir/$tool.verify" ;;
+      kustomize) "$WORK/bench" verify -in "$out" -docs "$docs" -init debug-overlay-copy -volume debug-scratch -strict >"$dir/$tool.verify" ;;
+    esac
+    rm -f "$out"
+  done
+done
+
+echo "## Results"
+echo
+echo "uptime at end: $(uptime)"
+echo
+"$WORK/bench" table -in "$results"
+echo
+echo "## Checks"
+for docs in $SIZES; do
+  ((docs > 0)) || continue
+  echo
+  echo "$docs documents: $(cat "$WORK/$docs/gen.txt")"
+  for f in "$WORK/$docs"/*.verify; do
+    echo
+    echo "$(basename "$f" .verify):"
+    echo '```'
+    if [[ -s $f ]]; then cat "$f"; else echo "output identical to input"; fi
+    echo '```'
+  done
+done

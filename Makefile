@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/debug-overlay/debug-overlay/cmd.version=$(VERSION)
 BIN := $(CURDIR)/bin
-GO_TEST_FLAGS ?=
+GO_TEST_FLAGS ?= -count=1
 FUZZTIME ?= 20s
 
 # Helm 3 keeps its home directories apart from any Helm on the machine.

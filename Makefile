@@ -2,6 +2,7 @@
 # Go module proxy into the git-ignored bin/; Debian packages come from
 # hack/install-deps.sh.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/debug-overlay/debug-overlay/cmd.version=$(VERSION)
 BIN := $(CURDIR)/bin

@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: all build tools deps charts geth kube apiserver-test helm-plugin test unit e2e e2e-geth fuzz lint bench update-golden demo clean
+.PHONY: all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean
 
 all: build
 
@@ -44,6 +44,20 @@ helm-plugin: build
 	  { "$$HELM_BIN" plugin uninstall debug-overlay >/dev/null 2>&1 || true; } && \
 	  "$$HELM_BIN" plugin install .
 
+## e2e-cluster: a real single-node Kubernetes on this machine (test/node:
+## etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd,
+## a kubelet) and every overlay feature proved on real pods with the real
+## Helm 3, Helm 4 and kustomize (test/nodee2e); needs root. Whatever happens
+## to the tests (failure, Ctrl-C, a kill), the trap runs node-cleanup, which
+## stops by PID what a run left behind and undoes its host changes.
+e2e-cluster: build tools
+	hack/node-deps.sh
+	hack/build-kube.sh kubelet kube-controller-manager kube-scheduler
+	cd hack/images && GOFLAGS= go run . -out $(BIN)/images -geth $(BIN)/geth
+	go build -o $(BIN)/node-cleanup ./test/node/cleanup
+	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
+	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+
 ## geth: build the pinned geth (go-ethereum) into bin/geth for e2e-geth; a
 ## no-op when bin/geth already reports the pinned version.
 geth:
@@ -57,11 +71,14 @@ charts:
 	hack/install-tools.sh helm3
 	for c in charts/examples/*/; do $(BIN)/helm3 dependency build "$$c" >/dev/null; done
 
-## test: everything CI runs: unit and golden tests, then the end-to-end tests
-## with the real helm and busybox, then a short fuzz run.
+## test: every test: unit and golden tests, the end-to-end tests with the real
+## helm 3 and 4, kustomize, busybox and kube-apiserver, a short fuzz run, the
+## geth seed scenario and a real single-node Kubernetes (needs root).
 test: build deps tools
-	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) ./...
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v '/test/nodee2e$$')
 	$(MAKE) fuzz
+	$(MAKE) e2e-geth
+	$(MAKE) e2e-cluster
 
 unit:
 	go test ./generator/ ./cmd/

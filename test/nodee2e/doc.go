@@ -1,0 +1,28 @@
+// Package nodee2e proves every feature of the overlay on real pods: a real
+// single-node Kubernetes (test/node: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler, containerd, runc and a kubelet on
+// this machine), the real Helm 3 and Helm 4 and kustomize, and the
+// debug-overlay binary under test.
+//
+//   - the seed case: `helm install --wait` of charts/examples/geth with the
+//     toggle on, and `geth account list` in the running geth container lists
+//     the account of the keystore Secret; `helm upgrade` with the toggle off
+//     gives the chart's own pod back and geth lists nothing (kubelet's
+//     symlinks); `helm rollback` brings the debug release back;
+//   - the debug sidecar: every mountPath of geth's, with the same content,
+//     and `ps` showing geth (shareProcessNamespace);
+//   - native sidecars: a Job and a CronJob-spawned Job complete, a classic
+//     sidecar's Job does not;
+//   - the restricted profile in a namespace enforcing Pod Security
+//     "restricted";
+//   - pod deletion time with the overlay's sidecar against a bare sleep loop;
+//   - the kustomize Component (exec KRM function) and Helm 4 with the
+//     post-renderer plugin.
+//
+// Each test logs what it saw; TestMain prints how long the node took to
+// start, phase by phase, and the whole suite. Run it as root with `make
+// e2e-cluster`, which installs and builds the prerequisites and undoes the
+// node's host changes afterwards whatever happened; a missing prerequisite
+// fails the run (naming that target), it never skips. Set DEBUG_OVERLAY_BIN
+// to test a binary built elsewhere.
+package nodee2e

@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -43,38 +42,18 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 
 	// Pass 1, as in Render.
 	rep := &CheckReport{}
-	var entries []entry
 	var configs []*DebugOverlay
 	nconfig := 0
-	dr := newDocReader(in)
-	var buf []byte
-	for i := 0; ; i++ {
-		raw, err := dr.next(buf)
-		if errors.Is(err, io.EOF) {
-			break
+	entries, err := spoolStream(in, input, func(e entry, body []byte) {
+		nconfig++
+		obj, errs := CheckDebugOverlay(body, docLabel(e, "", ""))
+		rep.Problems = append(rep.Problems, errs...)
+		if obj != nil {
+			configs = append(configs, obj)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading input: %w", err)
-		}
-		buf = raw
-		e := entry{off: input.size, n: int64(len(raw)), h: scanHeader(raw), index: i}
-		if _, err := input.Write(raw); err != nil {
-			return nil, err
-		}
-		if !e.h.sure && !e.h.empty {
-			e.h.apiVersion, e.h.kind, e.parseErr = parseHeader(raw)
-		}
-		if e.h.kind == Kind && groupOf(e.h.apiVersion) == Group {
-			e.config = true
-			nconfig++
-			_, body := splitPreamble(raw)
-			obj, errs := CheckDebugOverlay(body, docLabel(e, "", ""))
-			rep.Problems = append(rep.Problems, errs...)
-			if obj != nil {
-				configs = append(configs, obj)
-			}
-		}
-		entries = append(entries, e)
+	})
+	if err != nil {
+		return nil, err
 	}
 	rep.Documents = len(entries)
 	if nconfig > 1 {

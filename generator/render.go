@@ -75,38 +75,18 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 
 	// Pass 1: spool every document and find the configuration, which Helm 3
 	// places after the workloads it configures.
-	var entries []entry
 	var configs []*DebugOverlay
 	var configErrs []error
-	dr := newDocReader(in)
-	var buf []byte
-	for i := 0; ; i++ {
-		raw, err := dr.next(buf)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	entries, err := spoolStream(in, input, func(e entry, body []byte) {
+		obj, err := ParseDebugOverlay(body, docLabel(e, "", ""))
 		if err != nil {
-			return nil, fmt.Errorf("reading input: %w", err)
+			configErrs = append(configErrs, err)
+		} else {
+			configs = append(configs, obj)
 		}
-		buf = raw
-		e := entry{off: input.size, n: int64(len(raw)), h: scanHeader(raw), index: i}
-		if _, err := input.Write(raw); err != nil {
-			return nil, err
-		}
-		if !e.h.sure && !e.h.empty {
-			e.h.apiVersion, e.h.kind, e.parseErr = parseHeader(raw)
-		}
-		if e.h.kind == Kind && groupOf(e.h.apiVersion) == Group {
-			e.config = true
-			_, body := splitPreamble(raw)
-			obj, err := ParseDebugOverlay(body, docLabel(e, "", ""))
-			if err != nil {
-				configErrs = append(configErrs, err)
-			} else {
-				configs = append(configs, obj)
-			}
-		}
-		entries = append(entries, e)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := errors.Join(configErrs...); err != nil {
 		return nil, err
@@ -137,6 +117,38 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("writing output: %w", err)
 	}
 	return report, nil
+}
+
+// spoolStream is pass 1: it splits in into documents, spools their bytes,
+// scans their headers and hands each DebugOverlay document's body to
+// config.
+func spoolStream(in io.Reader, input *spool, config func(e entry, body []byte)) ([]entry, error) {
+	var entries []entry
+	dr := newDocReader(in)
+	var buf []byte
+	for i := 0; ; i++ {
+		raw, err := dr.next(buf)
+		if errors.Is(err, io.EOF) {
+			return entries, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading input: %w", err)
+		}
+		buf = raw
+		e := entry{off: input.size, n: int64(len(raw)), h: scanHeader(raw), index: i}
+		if _, err := input.Write(raw); err != nil {
+			return nil, err
+		}
+		if !e.h.sure && !e.h.empty {
+			e.h.apiVersion, e.h.kind, e.parseErr = parseHeader(raw)
+		}
+		if e.h.kind == Kind && groupOf(e.h.apiVersion) == Group {
+			e.config = true
+			_, body := splitPreamble(raw)
+			config(e, body)
+		}
+		entries = append(entries, e)
+	}
 }
 
 // copyThrough writes every document but the configuration, unchanged.

@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean
+.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean
 
 all: build
 
@@ -98,10 +98,22 @@ e2e-geth: build deps tools
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd generator test)" || { gofmt -l cmd generator test; exit 1; }
+	@test -z "$$(gofmt -l cmd generator test hack/bench)" || { gofmt -l cmd generator test hack/bench; exit 1; }
 
-bench:
+## bench: in-process benchmarks, then the whole-process comparison with cat
+## and kustomize (kustomize up to 1,000 documents); results in bin/bench.md
+bench: build
 	go test ./generator/ -run '^$$' -bench . -benchmem
+	hack/install-tools.sh kustomize
+	SKIP_BUILD=1 KUSTOMIZE_MAX_DOCS=1000 hack/bench/compare.sh | tee $(BIN)/bench.md
+
+## bench-full: kustomize at 10,000 documents too (stopped after 30 minutes)
+bench-full: build
+	hack/install-tools.sh kustomize
+	SKIP_BUILD=1 hack/bench/compare.sh | tee $(BIN)/bench.md
+
+bench-profile:
+	hack/bench/profile.sh $(BIN)/profile
 
 update-golden:
 	go test ./generator/ -run TestGolden -update

@@ -192,7 +192,7 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 		return nil, errs
 	}
 
-	// As OverlayObjects, one item at a time, so that every finding and
+	// Render's pass 2 on nodes, one item at a time, so that every finding and
 	// error is tied to the item it is about.
 	var warnings []*framework.Result
 	for i, item := range rl.Items {

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/debug-overlay/debug-overlay/test/testenv"
@@ -143,28 +142,6 @@ func Start(opts Options) (c *Cluster, err error) {
 	c.StartTime = time.Since(start)
 	logf("cluster: kube-apiserver %s at %s ready after %v (dir %s)", c.Version, c.URL, c.StartTime.Round(time.Millisecond), dir)
 	return c, nil
-}
-
-// StartT starts a cluster for one test and stops it in t.Cleanup, after
-// logging the tail of the API server's log if the test failed.
-func StartT(t testing.TB, opts Options) *Cluster {
-	t.Helper()
-	if opts.Logf == nil {
-		opts.Logf = t.Logf
-	}
-	c, err := Start(opts)
-	if err != nil {
-		t.Fatalf("starting the cluster: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("kube-apiserver log, last lines:\n%s", c.LogTail(40))
-		}
-		if err := c.Stop(); err != nil {
-			t.Errorf("stopping the cluster: %v", err)
-		}
-	})
-	return c
 }
 
 // Stop kills kube-apiserver and etcd by PID, waits for them and removes Dir.

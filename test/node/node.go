@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/debug-overlay/debug-overlay/test/cluster"
@@ -255,27 +254,6 @@ func Start(opts Options) (n *Node, err error) {
 	n.StartTime = time.Since(begin)
 	n.logf("node: %s Ready at %s, kubelet %s; started in %v (run %s)", n.Name, nodeIP, c.Version, n.StartTime.Round(time.Millisecond), dir)
 	return n, nil
-}
-
-// StartT starts a node for one test and stops it in t.Cleanup.
-func StartT(t testing.TB, opts Options) *Node {
-	t.Helper()
-	if opts.Logf == nil {
-		opts.Logf = t.Logf
-	}
-	n, err := Start(opts)
-	if err != nil {
-		t.Fatalf("starting the node: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("kubelet log, last lines:\n%s", n.LogTail("kubelet", 40))
-		}
-		if err := n.Stop(); err != nil {
-			t.Errorf("stopping the node: %v", err)
-		}
-	})
-	return n
 }
 
 // Stop kills every server by PID, then the containers and their shims,

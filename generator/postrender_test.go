@@ -1,0 +1,47 @@
+package generator
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/postrender"
+)
+
+// TestRendererIsAHelmPostRenderer uses a Renderer the way a program built on
+// the Helm SDK does: through postrender.PostRenderer.
+func TestRendererIsAHelmPostRenderer(t *testing.T) {
+	const in = `---
+# Source: app/templates/pod.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - name: app
+      image: example/app:1
+`
+	var pr postrender.PostRenderer = &Renderer{Config: Config{Enabled: ptr(true)}}
+	out, err := pr.Run(bytes.NewBufferString(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "- name: debug\n") || !strings.HasPrefix(got, "---\n# Source: app/templates/pod.yaml\n") {
+		t.Errorf("Run did not overlay the pod:\n%s", got)
+	}
+
+	off := &Renderer{}
+	out, err = off.Run(bytes.NewBufferString(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != in {
+		t.Errorf("disabled Run changed the stream:\n%s", out.String())
+	}
+
+	bad := &Renderer{Config: Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "nope"}}}}}
+	if out, err := bad.Run(bytes.NewBufferString(in)); err == nil || out != nil {
+		t.Errorf("Run with a missing copy volume = %v, %v; want nil and an error", out, err)
+	}
+}

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"unicode/utf8"
 )
 
 // A blockDoc is a structural index of one block-style YAML document: where
@@ -35,7 +36,7 @@ type bline struct {
 type lineKind uint8
 
 const (
-	lineBlank   lineKind = iota // spaces and tabs only
+	lineBlank   lineKind = iota // spaces only
 	lineComment                 // # after the indentation
 	lineContent
 	lineBad // a tab in the indentation, or a document marker
@@ -84,7 +85,7 @@ func (d *blockDoc) index(body []byte) bool {
 	d.nodes = d.nodes[:0]
 	d.keys = d.keys[:0]
 	d.at = 0
-	if len(body) >= 1<<30 || bytes.IndexByte(body, '\r') >= 0 {
+	if len(body) >= 1<<30 || !printable(body) {
 		return false
 	}
 	d.scanLines()
@@ -106,6 +107,30 @@ func (d *blockDoc) index(body []byte) bool {
 	return d.at == len(d.lines)
 }
 
+// printable reports whether b holds only what YAML allows in a stream:
+// printable UTF-8, tabs and line feeds. Carriage returns and byte order
+// marks are allowed there too, but left to yaml.v3.
+func printable(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' && c != '\n' && c != '\t' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && n == 1, r < 0xa0 && r != 0x85,
+			r >= 0xd800 && r <= 0xdfff, r >= 0xfffe && r <= 0xffff, r == 0xfeff:
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
 func (d *blockDoc) scanLines() {
 	b := d.body
 	for i := 0; i < len(b); {
@@ -125,10 +150,7 @@ func (d *blockDoc) scanLines() {
 		case j == end:
 			l.kind = lineBlank
 		case b[j] == '\t':
-			l.kind = lineBad
-			if len(bytes.Trim(b[j:end], " \t")) == 0 {
-				l.kind = lineBlank
-			}
+			l.kind = lineBad // yaml.v3 reads a tab there as indentation, and refuses it
 		case b[j] == '#':
 			l.kind = lineComment
 		case j == i && (bytes.HasPrefix(b[i:end], []byte("---")) || bytes.HasPrefix(b[i:end], []byte("..."))) &&
@@ -301,43 +323,17 @@ func (d *blockDoc) value(parent, col, pos int32, inMap bool) (int32, error) {
 	case '|', '>':
 		return d.blockScalar(parent, col, pos)
 	case '"', '\'':
-		i := pos + 1
-		for ; i < l.end; i++ {
-			if c == '"' && b[i] == '\\' {
-				i++
-				continue
-			}
-			if b[i] == c {
-				if c == '\'' && i+1 < l.end && b[i+1] == '\'' {
-					i++
-					continue
-				}
-				break
-			}
+		i, ok := quoted(b, pos, l.end)
+		if !ok {
+			return 0, errNotBlock // the quotes close on a later line, or a bad escape
 		}
-		if i >= l.end {
-			return 0, errNotBlock // the quotes close on a later line
-		}
-		n.quote, n.from, n.to, rest = c, pos+1, i, i+1
+		n.quote, n.from, n.to, rest = c, pos+1, i-1, i
 	case '[', '{':
-		depth, i := 0, pos
-		for ; i < l.end; i++ {
-			switch b[i] {
-			case '[', '{':
-				depth++
-			case ']', '}':
-				depth--
-			case '"', '\'', '#', '&', '*', '!':
-				return 0, errNotBlock // keep flow values simple
-			}
-			if depth == 0 {
-				break
-			}
+		i, ok := flow(b, pos, l.end, 0)
+		if !ok {
+			return 0, errNotBlock // on more than one line, or more than the index reads
 		}
-		if i >= l.end {
-			return 0, errNotBlock
-		}
-		n.quote, n.to, rest = c, i+1, i+1
+		n.quote, n.to, rest = c, i, i
 	case '&', '*', '!', '%', '@', '`', ',', ']', '}':
 		return 0, errNotBlock
 	case '-', '?', ':':
@@ -525,4 +521,135 @@ func (d *blockDoc) kind(n int32) bkind {
 		return bNull
 	}
 	return d.nodes[n].kind
+}
+
+// quoted returns the end of the one-line quoted scalar at pos, after its
+// closing quote. Double-quoted escapes must be ones YAML knows.
+func quoted(b []byte, pos, end int32) (int32, bool) {
+	c := b[pos]
+	for i := pos + 1; i < end; i++ {
+		switch {
+		case c == '"' && b[i] == '\\':
+			if i+1 >= end {
+				return 0, false
+			}
+			i++
+			hex := 0
+			switch b[i] {
+			case '0', 'a', 'b', 't', '\t', 'n', 'v', 'f', 'r', 'e', ' ', '"', '/', '\\', 'N', '_', 'L', 'P':
+			case 'x':
+				hex = 2
+			case 'u':
+				hex = 4
+			case 'U':
+				hex = 8
+			default:
+				return 0, false
+			}
+			for ; hex > 0; hex-- {
+				i++
+				if i >= end || !isHex(b[i]) {
+					return 0, false
+				}
+			}
+		case b[i] == c:
+			if c == '\'' && i+1 < end && b[i+1] == '\'' {
+				i++
+				continue
+			}
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// flow returns the end of the one-line flow collection at pos. It reads a
+// cautious subset: quoted scalars, plain scalars of letters, digits and
+// . _ / = + - $ ( ) ~ @ % and spaces, nested collections, `key: value`.
+func flow(b []byte, pos, end int32, depth int) (int32, bool) {
+	if depth > 32 {
+		return 0, false
+	}
+	close := byte(']')
+	if b[pos] == '{' {
+		close = '}'
+	}
+	i := skipBlanks(b, pos+1, end)
+	if i < end && b[i] == close {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if i, ok = flowNode(b, i, end, depth); !ok {
+			return 0, false
+		}
+		i = skipBlanks(b, i, end)
+		if i < end && b[i] == ':' {
+			if i+1 >= end || b[i+1] != ' ' && b[i+1] != ',' && b[i+1] != close {
+				return 0, false
+			}
+			i = skipBlanks(b, i+1, end)
+			if i < end && b[i] != ',' && b[i] != close {
+				if i, ok = flowNode(b, i, end, depth); !ok {
+					return 0, false
+				}
+				i = skipBlanks(b, i, end)
+			}
+		} else if close == '}' {
+			return 0, false // a key without a colon
+		}
+		switch {
+		case i >= end:
+			return 0, false
+		case b[i] == close:
+			return i + 1, true
+		case b[i] != ',':
+			return 0, false
+		}
+		i = skipBlanks(b, i+1, end)
+		if i < end && b[i] == close {
+			return i + 1, true
+		}
+	}
+}
+
+func flowNode(b []byte, i, end int32, depth int) (int32, bool) {
+	if i >= end {
+		return 0, false
+	}
+	switch c := b[i]; {
+	case c == '[' || c == '{':
+		return flow(b, i, end, depth+1)
+	case c == '"' || c == '\'':
+		return quoted(b, i, end)
+	case c == '-' && (i+1 >= end || !flowPlain(b[i+1]) || b[i+1] == ' '):
+		return 0, false
+	case !flowPlain(c) || c == ' ' || c == '%' || c == '@':
+		return 0, false
+	}
+	j := i
+	for j < end && flowPlain(b[j]) {
+		j++
+	}
+	for b[j-1] == ' ' {
+		j--
+	}
+	return j, true
+}
+
+func flowPlain(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '/' || c == '=' || c == '+' || c == '-' || c == '$' ||
+		c == '(' || c == ')' || c == '~' || c == '@' || c == '%' || c == ' '
+}
+
+func skipBlanks(b []byte, i, end int32) int32 {
+	for i < end && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return i
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -53,7 +52,7 @@ func newPodOverlay(cfg Config) (*podOverlay, error) {
 
 // podTarget is one pod template to overlay and what is known about it.
 type podTarget struct {
-	tmpl     *yaml.Node
+	edit     podEditor
 	field    string // path of the template in the document, for messages
 	kind     WorkloadKind
 	meta     workloadMeta
@@ -73,19 +72,12 @@ func (t *podTarget) path(field string) string {
 // apply overlays one pod template in place. A template that already carries
 // the status annotation is stripped first, so running twice changes nothing.
 func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
-	if _, err := stripTemplate(t.tmpl); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
-	}
-	spec := mapGet(t.tmpl, "spec")
-	if spec == nil || spec.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("%s: missing or not a mapping", t.path("spec"))
-	}
-	var pod corev1.PodSpec
-	if err := decodeNode(spec, &pod); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
+	pod, err := t.edit.podSpec(t)
+	if err != nil {
+		return nil, nil, err
 	}
 	cfg := o.cfg
-	if err := checkNames(&pod, cfg.Sidecar.Name, len(cfg.Copy.Volumes) > 0); err != nil {
+	if err := checkNames(pod, cfg.Sidecar.Name, len(cfg.Copy.Volumes) > 0); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
 	}
 	for _, name := range t.sel.containers {
@@ -99,7 +91,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	st := &Status{}
 	w := &Workload{Kind: t.meta.kind, Namespace: t.meta.namespace, Name: t.meta.name,
 		Container: cfg.Sidecar.Name, Shell: firstNonEmpty(cfg.Sidecar.Shell, o.preset.Shell)}
-	uid := runAsUser(&pod, t.sel.containers, *cfg.Sidecar.RunAsUser)
+	uid := runAsUser(pod, t.sel.containers, *cfg.Sidecar.RunAsUser)
 	restricted := cfg.Sidecar.Profile == ProfileRestricted
 	nonRoot := pod.SecurityContext != nil && deref(pod.SecurityContext.RunAsNonRoot)
 
@@ -128,16 +120,16 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		}
 		mirrorRename[job.volume] = job.copyName
 		w.Copies = append(w.Copies, Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire})
-		if err := appendItem(spec, "volumes", copyVolume(job, cv.SizeLimit), st); err != nil {
+		if err := t.edit.insert("volumes", -1, copyVolume(job, cv.SizeLimit), st); err != nil {
 			return nil, nil, err
 		}
 		st.Volumes = append(st.Volumes, job.copyName)
 	}
-	st.Rewired = rewireMounts(spec, rename)
+	st.Rewired = t.edit.rewire(rename)
 	initAt := 0
 	if len(jobs) > 0 {
 		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs)
-		if note := fitResources(&pod, &c); note != "" {
+		if note := fitResources(pod, &c); note != "" {
 			notes = append(notes, note)
 		}
 		if restricted {
@@ -145,7 +137,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		} else if nonRoot {
 			runAsNonRoot(&c, uid)
 		}
-		if err := insertItem(spec, "initContainers", initAt, c, st); err != nil {
+		if err := t.edit.insert("initContainers", initAt, c, st); err != nil {
 			return nil, nil, err
 		}
 		initAt++
@@ -159,7 +151,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		// Without rewire the app keeps the volume; the sidecar still gets
 		// the copy at the same paths, or nobody but the copy container
 		// would ever mount it.
-		mounts, mountNotes = mirrorMounts(&pod, t.sel.containers, mirrorRename, cfg.Sidecar.Profile == ProfileSysadmin)
+		mounts, mountNotes = mirrorMounts(pod, t.sel.containers, mirrorRename, cfg.Sidecar.Profile == ProfileSysadmin)
 		notes = append(notes, mountNotes...)
 		for _, m := range mounts {
 			w.Mounts = append(w.Mounts, m.MountPath)
@@ -171,7 +163,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	}
 	sidecar := buildSidecar(cfg.Sidecar, o.preset, mounts, w.Native)
 	if *cfg.Sidecar.MirrorMounts {
-		env, envNotes := expansionEnv(&pod, t.sel.containers)
+		env, envNotes := expansionEnv(pod, t.sel.containers)
 		notes = append(notes, envNotes...)
 		for _, e := range env {
 			if !slices.ContainsFunc(sidecar.Env, func(have corev1.EnvVar) bool { return have.Name == e.Name }) {
@@ -179,7 +171,7 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 			}
 		}
 	}
-	if note := fitResources(&pod, &sidecar); note != "" {
+	if note := fitResources(pod, &sidecar); note != "" {
 		notes = append(notes, note)
 	}
 	o.profile.Apply(&sidecar, uid)
@@ -189,12 +181,12 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 	if w.Native {
 		// Right after the copy and before the app's own init containers, so
 		// a failing init container can be debugged too.
-		if err := insertItem(spec, "initContainers", initAt, sidecar, st); err != nil {
+		if err := t.edit.insert("initContainers", initAt, sidecar, st); err != nil {
 			return nil, nil, err
 		}
 		st.InitContainers = append(st.InitContainers, sidecar.Name)
 	} else {
-		if err := appendItem(spec, "containers", sidecar, st); err != nil {
+		if err := t.edit.insert("containers", -1, sidecar, st); err != nil {
 			return nil, nil, err
 		}
 		st.Containers = append(st.Containers, sidecar.Name)
@@ -205,15 +197,15 @@ func (o *podOverlay) apply(t *podTarget) (*Workload, []string, error) {
 		case pod.HostPID:
 			notes = append(notes, "hostPID is set: the sidecar already sees every process, shareProcessNamespace is left alone")
 		case pod.ShareProcessNamespace == nil:
-			mapSet(spec, "shareProcessNamespace", boolNode(true))
+			t.edit.shareProcessNamespace()
 			st.ShareProcessNamespace = "unset"
 		case !*pod.ShareProcessNamespace:
-			mapSet(spec, "shareProcessNamespace", boolNode(true))
+			t.edit.shareProcessNamespace()
 			st.ShareProcessNamespace = "false"
 			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
 		}
 	}
-	if err := writeStatus(t.tmpl, st); err != nil {
+	if err := t.edit.writeStatus(st); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
 	}
 	return w, notes, nil
@@ -256,57 +248,6 @@ func runAsUser(pod *corev1.PodSpec, targets []string, fallback int64) int64 {
 		}
 	}
 	return fallback
-}
-
-// rewireMounts points every mount of a renamed volume, in every container
-// and init container, at its copy.
-func rewireMounts(spec *yaml.Node, rename map[string]string) []Rewire {
-	if len(rename) == 0 {
-		return nil
-	}
-	var done []Rewire
-	for _, list := range []string{"initContainers", "containers"} {
-		for _, c := range seqItems(mapGet(spec, list)) {
-			for _, m := range seqItems(mapGet(c, "volumeMounts")) {
-				name := mapGet(m, "name")
-				if name == nil {
-					continue
-				}
-				to, ok := rename[name.Value]
-				if !ok {
-					continue
-				}
-				done = append(done, Rewire{Container: scalarValue(mapGet(c, "name")),
-					MountPath: scalarValue(mapGet(m, "mountPath")), Volume: name.Value, Copy: to})
-				name.Value = to
-			}
-		}
-	}
-	return done
-}
-
-// appendItem appends v to the list at key, creating the list if needed.
-func appendItem(spec *yaml.Node, key string, v any, st *Status) error {
-	return insertItem(spec, key, -1, v, st)
-}
-
-// insertItem inserts v at index i (-1: the end) of the list at key.
-func insertItem(spec *yaml.Node, key string, i int, v any, st *Status) error {
-	n, err := toNode(v)
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", key, err)
-	}
-	seq, created, err := mapEnsure(spec, key, yaml.SequenceNode)
-	if err != nil {
-		return err
-	}
-	st.created("spec."+key, created)
-	seq.Style &^= yaml.FlowStyle // `volumes: []` would put the new items in flow style too
-	if i < 0 || i > len(seq.Content) {
-		i = len(seq.Content)
-	}
-	seq.Content = slices.Insert(seq.Content, i, n)
-	return nil
 }
 
 func names(cs []corev1.Container) []string {

@@ -28,6 +28,8 @@ type Renderer struct {
 	TempDir string
 	// MemoryLimit is DefaultMemoryLimit when zero.
 	MemoryLimit int64
+
+	treeOnly bool // tests: edit every workload through yaml.v3 nodes
 }
 
 // Report says what a render did.
@@ -38,6 +40,8 @@ type Report struct {
 	Workloads []Workload
 	// Findings are warnings: harmless, but worth telling.
 	Findings []Finding
+
+	spliced int // workloads overlaid by splicing, for tests
 }
 
 // Finding is a warning about one document (or the whole stream, when
@@ -176,15 +180,18 @@ func copyRange(s *spool, from, to int64, out io.Writer) error {
 
 // run is the state of pass 2.
 type run struct {
-	cfg      Config
-	kinds    kindTable
-	overlay  *podOverlay
-	report   *Report
-	matched  []bool          // per target
-	skipped  [][]string      // per target: workloads it matches that opted out or are hooks
-	copySeen map[string]bool // copy volumes found in selected workloads
-	seen     []string        // workloads in the stream, for messages
-	errs     []error
+	cfg        Config
+	kinds      kindTable
+	overlay    *podOverlay
+	report     *Report
+	matched    []bool          // per target
+	skipped    [][]string      // per target: workloads it matches that opted out or are hooks
+	copySeen   map[string]bool // copy volumes found in selected workloads
+	seen       []string        // workloads in the stream, for messages
+	errs       []error
+	treeOnly   bool     // no splicing: every workload goes through yaml.v3
+	doc        blockDoc // reused for every document
+	projection []byte   // reused by blockDoc.podSpec
 }
 
 func newRun(report *Report) (*run, error) {
@@ -211,6 +218,7 @@ func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report 
 	if err != nil {
 		return err
 	}
+	st.treeOnly = r.treeOnly
 	var raw []byte
 	for _, e := range entries {
 		if e.config {
@@ -268,6 +276,11 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 		return raw, nil
 	}
 	preamble, body := splitPreamble(raw)
+	if !st.treeOnly {
+		if out, ok, err := st.spliced(e, wk, raw, preamble, body); ok || err != nil {
+			return out, err
+		}
+	}
 	doc, err := parseBody(preamble, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
@@ -289,25 +302,34 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 		labels:      stringMap(mapPath(root, "metadata", "labels")),
 		annotations: stringMap(mapPath(root, "metadata", "annotations")),
 	}
+	tmpl, field := root, "."
+	if path := wk.templatePath(); path != nil {
+		tmpl, field = mapPath(root, path...), wk.TemplatePath
+		if tmpl == nil || tmpl.Kind != yaml.MappingNode {
+			if e.h.source == "" {
+				e.h.source = meta.annotations[helm4FilenameAnnotation]
+			}
+			return false, fmt.Errorf("%s: %s: missing or not a mapping", docLabel(e, meta.namespace, meta.name), field)
+		}
+	}
+	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
+	osName := scalarValue(mapPath(tmpl, "spec", "os", "name"))
+	return st.workload(e, wk, meta, st.cfg.selectWorkload(meta), field, osName, &treeEditor{tmpl: tmpl})
+}
+
+// workload overlays one workload, read by object or spliced, if sel
+// selected it, and reports whether it changed.
+func (st *run) workload(e entry, wk WorkloadKind, meta workloadMeta, sel selection, field, osName string, edit podEditor) (bool, error) {
 	if e.h.source == "" {
 		e.h.source = meta.annotations[helm4FilenameAnnotation]
 	}
 	label := docLabel(e, meta.namespace, meta.name)
 	st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
-	tmpl, field := root, "."
-	if path := wk.templatePath(); path != nil {
-		tmpl, field = mapPath(root, path...), wk.TemplatePath
-		if tmpl == nil || tmpl.Kind != yaml.MappingNode {
-			return false, fmt.Errorf("%s: %s: missing or not a mapping", label, field)
-		}
-	}
-	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
-	sel := st.cfg.selectWorkload(meta)
 	if !sel.selected {
 		st.noteSkipped(meta, "")
 		return false, nil
 	}
-	if scalarValue(mapPath(tmpl, "spec", "os", "name")) == "windows" {
+	if osName == "windows" {
 		// The presets are Linux images, and the API server refuses
 		// shareProcessNamespace and Linux security settings on Windows pods.
 		why := "a Windows pod: the debug overlay needs Linux"
@@ -318,7 +340,7 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	for _, i := range sel.matched {
 		st.matched[i] = true
 	}
-	w, notes, err := st.overlay.apply(&podTarget{tmpl: tmpl, field: field, kind: wk, meta: meta, sel: sel, copySeen: st.copySeen})
+	w, notes, err := st.overlay.apply(&podTarget{edit: edit, field: field, kind: wk, meta: meta, sel: sel, copySeen: st.copySeen})
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", label, err)
 	}

@@ -1,0 +1,267 @@
+package generator
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// renderBoth renders in on the fast road (splicing where it can) and on the
+// tree road only, and returns what differs: the objects, the report's
+// workloads and findings, the error. It also returns how many workloads
+// the fast road spliced.
+func renderBoth(cfg Config, in []byte) (problems []string, spliced, overlaid int) {
+	var fast, tree bytes.Buffer
+	fr, ferr := (&Renderer{Config: cfg}).Render(bytes.NewReader(in), &fast)
+	tr, terr := (&Renderer{Config: cfg, treeOnly: true}).Render(bytes.NewReader(in), &tree)
+	if fmt.Sprint(ferr) != fmt.Sprint(terr) {
+		return []string{fmt.Sprintf("errors differ:\nfast: %v\ntree: %v", ferr, terr)}, 0, 0
+	}
+	if ferr != nil {
+		return nil, 0, 0
+	}
+	fobjs, err := parseStream(fast.Bytes())
+	if err != nil {
+		return []string{fmt.Sprintf("fast output does not parse: %v\n%s", err, fast.Bytes())}, 0, 0
+	}
+	tobjs, err := parseStream(tree.Bytes())
+	if err != nil {
+		return []string{fmt.Sprintf("tree output does not parse: %v", err)}, 0, 0
+	}
+	if d := cmp.Diff(dropNulls(tobjs), dropNulls(fobjs)); d != "" {
+		problems = append(problems, fmt.Sprintf("objects differ (-tree +fast):\n%s\nfast output:\n%s", d, fast.Bytes()))
+	}
+	if d := cmp.Diff(tr.Workloads, fr.Workloads); d != "" {
+		problems = append(problems, fmt.Sprintf("workloads differ (-tree +fast):\n%s", d))
+	}
+	if d := cmp.Diff(tr.Findings, fr.Findings); d != "" {
+		problems = append(problems, fmt.Sprintf("findings differ (-tree +fast):\n%s", d))
+	}
+	return problems, fr.spliced, len(fr.Workloads)
+}
+
+// TestSpliceGolden: on every golden case, splicing gives the objects, the
+// report and the errors that editing yaml.v3 trees gives.
+func TestSpliceGolden(t *testing.T) {
+	total := 0
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join(c.dir, "input.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems, spliced, _ := renderBoth(goldenConfig(t, c.dir), in)
+			for _, p := range problems {
+				t.Error(p)
+			}
+			total += spliced
+		})
+	}
+	if total == 0 {
+		t.Error("no golden case took the fast road")
+	}
+	t.Logf("%d workloads spliced", total)
+}
+
+// TestSpliceRandomStreams: the same on random streams, with every
+// configuration the stream generator makes; the fast road must take every
+// workload the generator writes (block style only).
+func TestSpliceRandomStreams(t *testing.T) {
+	g := &streamGen{r: rand.New(rand.NewSource(1127))}
+	spliced := 0
+	for i := range 300 {
+		in, cfg := g.stream()
+		problems, n, overlaid := renderBoth(cfg, in)
+		for _, p := range problems {
+			t.Errorf("stream %d: %s\nconfig: %+v\ninput:\n%s", i, p, cfg, in)
+		}
+		if n != overlaid {
+			t.Errorf("stream %d: %d of %d overlaid workloads spliced, want all:\n%s", i, n, overlaid, in)
+		}
+		if t.Failed() {
+			return
+		}
+		spliced += n
+	}
+	t.Logf("%d workloads spliced", spliced)
+}
+
+// TestSpliceKeepsBytes: a spliced document keeps every line it had, in
+// order; the overlay only adds lines and changes volume names in place.
+func TestSpliceKeepsBytes(t *testing.T) {
+	in := []byte(`# Source: app/templates/deploy.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app   # the app
+spec:
+  template:
+    # the pod
+    spec:
+      containers:
+      - name: app
+        image: "app:1"   # pinned
+        args: [--a, --b]
+        volumeMounts:
+        - name: tls
+          mountPath: /tls # certificates
+        - name: data
+          mountPath: /data
+      volumes:
+      - name: data
+        emptyDir: {}
+`)
+	cfg := Config{Enabled: ptr(true)}
+	out, _, err := render(cfg, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fast bytes.Buffer
+	r := Renderer{Config: cfg}
+	report, err := r.Render(bytes.NewReader(in), &fast)
+	if err != nil || report.spliced != 1 {
+		t.Fatalf("spliced %d workloads (%v), want 1", report.spliced, err)
+	}
+	rest := string(out)
+	for _, line := range strings.SplitAfter(string(in), "\n") {
+		i := strings.Index(rest, line)
+		if i < 0 {
+			t.Fatalf("line %q lost or reordered:\n%s", line, out)
+		}
+		rest = rest[i+len(line):]
+	}
+}
+
+// TestSpliceShapes: every shape of pod spec the fast road edits gives what
+// the tree road gives, and takes the fast road.
+func TestSpliceShapes(t *testing.T) {
+	copyTLS := Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "tls"}}}}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		doc  string
+	}{
+		{"helm style", copyTLS, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    metadata:
+      labels:
+        app: x
+    spec:
+      containers:
+        - name: app
+          image: app
+          volumeMounts:
+            - name: tls
+              mountPath: /tls
+      volumes:
+        - name: tls
+          secret:
+            secretName: tls
+`},
+		{"compact style, no template metadata", copyTLS, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      volumes:
+      - name: tls
+        secret:
+          secretName: tls
+      containers:
+      - name: app
+        volumeMounts:
+        - mountPath: /tls
+          name: "tls"
+        command:
+        - |
+          run
+          it
+`},
+		{"no final newline", Config{Enabled: ptr(true)}, `apiVersion: v1
+kind: Pod
+metadata:
+  name: pod
+spec:
+  containers:
+  - name: app
+    args: [x]`},
+		{"empty flow and null lists", copyTLS, `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: job
+spec:
+  template:
+    metadata:
+      annotations: {}
+    spec:
+      restartPolicy: Never
+      initContainers: []
+      containers:
+      - name: app
+        volumeMounts:
+        - name: tls
+          mountPath: /tls
+      volumes:
+      - name: tls
+        secret:
+          secretName: tls
+      ephemeralContainers:
+`},
+		{"null init containers last", Config{Enabled: ptr(true), Sidecar: Sidecar{Native: NativeAlways}}, `apiVersion: v1
+kind: Pod
+metadata:
+  name: pod
+spec:
+  shareProcessNamespace: false
+  containers:
+  - name: app
+  initContainers: ~
+`},
+		{"metadata without annotations", Config{Enabled: ptr(true)}, `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: ds
+  annotations:
+    "a": 'it''s'
+spec:
+  template:
+    metadata:
+      labels: {app: ds}
+    spec:
+      containers:
+      - name: app   # the app
+        env:
+        - name: X
+          value: "1"
+        volumeMounts:
+        - name: data
+          mountPath: /data
+          subPathExpr: $(X)
+      volumes:
+      - name: data
+        emptyDir: {}
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			problems, spliced, _ := renderBoth(tc.cfg, []byte(tc.doc))
+			for _, p := range problems {
+				t.Error(p)
+			}
+			if spliced != 1 {
+				t.Errorf("spliced %d workloads, want 1", spliced)
+			}
+		})
+	}
+}

@@ -571,6 +571,12 @@ func isHex(c byte) bool {
 // cautious subset: quoted scalars, plain scalars of letters, digits and
 // . _ / = + - $ ( ) ~ @ % and spaces, nested collections, `key: value`.
 func flow(b []byte, pos, end int32, depth int) (int32, bool) {
+	return flowJSON(b, pos, end, depth, nil)
+}
+
+// flowJSON is flow, and appends the collection as JSON to out when out is
+// not nil; then ok false also means "ask yaml.v3".
+func flowJSON(b []byte, pos, end int32, depth int, out *[]byte) (int32, bool) {
 	if depth > 32 {
 		return 0, false
 	}
@@ -578,54 +584,106 @@ func flow(b []byte, pos, end int32, depth int) (int32, bool) {
 	if b[pos] == '{' {
 		close = '}'
 	}
+	emit := func(s ...byte) {
+		if out != nil {
+			*out = append(*out, s...)
+		}
+	}
+	emit(b[pos])
+	var keys [][]byte // of a mapping, for duplicates
 	i := skipBlanks(b, pos+1, end)
 	if i < end && b[i] == close {
+		emit(close)
 		return i + 1, true
 	}
 	for {
+		start := i
 		var ok bool
-		if i, ok = flowNode(b, i, end, depth); !ok {
+		if i, ok = flowNode(b, i, end, depth, nil); !ok {
 			return 0, false
 		}
+		node := i
 		i = skipBlanks(b, i, end)
-		if i < end && b[i] == ':' {
+		pair := i < end && b[i] == ':'
+		if close == '}' {
+			key := b[start:node]
+			for _, k := range keys {
+				if bytes.Equal(k, key) || key[0] == '"' || key[0] == '\'' || k[0] == '"' || k[0] == '\'' {
+					return 0, false // a key twice, or maybe twice
+				}
+			}
+			keys = append(keys, key)
+		}
+		switch {
+		case pair && close == ']' && out != nil:
+			return 0, false // a single-pair mapping in a list
+		case !pair && close == '}':
+			return 0, false // a key without a colon
+		case pair && out != nil:
+			if !plainString(b[start:node]) && b[start] != '"' && b[start] != '\'' {
+				return 0, false // a key that does not read as a string
+			}
+			if _, ok := flowNode(b, start, end, depth, out); !ok {
+				return 0, false
+			}
+			emit(':')
+		case out != nil:
+			if _, ok := flowNode(b, start, end, depth, out); !ok {
+				return 0, false
+			}
+		}
+		if pair {
 			if i+1 >= end || b[i+1] != ' ' && b[i+1] != ',' && b[i+1] != close {
 				return 0, false
 			}
 			i = skipBlanks(b, i+1, end)
 			if i < end && b[i] != ',' && b[i] != close {
-				if i, ok = flowNode(b, i, end, depth); !ok {
+				if i, ok = flowNode(b, i, end, depth, out); !ok {
 					return 0, false
 				}
 				i = skipBlanks(b, i, end)
+			} else {
+				emit([]byte("null")...)
 			}
-		} else if close == '}' {
-			return 0, false // a key without a colon
 		}
 		switch {
 		case i >= end:
 			return 0, false
 		case b[i] == close:
+			emit(close)
 			return i + 1, true
 		case b[i] != ',':
 			return 0, false
 		}
 		i = skipBlanks(b, i+1, end)
 		if i < end && b[i] == close {
+			emit(close)
 			return i + 1, true
 		}
+		emit(',')
 	}
 }
 
-func flowNode(b []byte, i, end int32, depth int) (int32, bool) {
+func flowNode(b []byte, i, end int32, depth int, out *[]byte) (int32, bool) {
 	if i >= end {
 		return 0, false
 	}
 	switch c := b[i]; {
 	case c == '[' || c == '{':
-		return flow(b, i, end, depth+1)
+		return flowJSON(b, i, end, depth+1, out)
 	case c == '"' || c == '\'':
-		return quoted(b, i, end)
+		j, ok := quoted(b, i, end)
+		if ok && out != nil {
+			s := b[i+1 : j-1]
+			switch {
+			case c == '"' && bytes.IndexByte(s, '\\') >= 0:
+				return 0, false
+			case c == '\'':
+				s = bytes.ReplaceAll(s, []byte("''"), []byte("'"))
+			}
+			*out = appendJSONString(*out, s)
+		}
+		return j, ok
 	case c == '-' && (i+1 >= end || !flowPlain(b[i+1]) || b[i+1] == ' '):
 		return 0, false
 	case !flowPlain(c) || c == ' ' || c == '%' || c == '@':
@@ -637,6 +695,12 @@ func flowNode(b []byte, i, end int32, depth int) (int32, bool) {
 	}
 	for b[j-1] == ' ' {
 		j--
+	}
+	if out != nil {
+		var ok bool
+		if *out, ok = appendPlainJSON(*out, b[i:j]); !ok {
+			return 0, false
+		}
 	}
 	return j, true
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -110,6 +112,19 @@ func checkIndex(t *testing.T, body []byte) bool {
 	}
 	if err := sameStructure(&d, 0, doc.Content[0], ""); err != nil {
 		t.Fatalf("%v in:\n%s", err, body)
+	}
+	// Where the index writes JSON, it is the JSON decodeNode reads.
+	if got, ok := d.appendJSON(nil, 0); ok {
+		var fromIndex, fromTree any
+		if err := json.Unmarshal(got, &fromIndex); err != nil {
+			t.Fatalf("the index wrote invalid JSON (%v): %s\nfrom:\n%s", err, got, body)
+		}
+		if err := decodeNode(doc.Content[0], &fromTree); err != nil {
+			t.Fatalf("the index wrote JSON for what yaml.v3 cannot decode (%v): %s\nfrom:\n%s", err, got, body)
+		}
+		if diff := cmp.Diff(fromTree, fromIndex); diff != "" {
+			t.Fatalf("JSON from the index differs from yaml.v3's (-yaml.v3 +index):\n%s\nfrom:\n%s", diff, body)
+		}
 	}
 	return true
 }

@@ -271,10 +271,17 @@ var (
 	containerFields = []string{"name", "volumeMounts", "env", "resources", "securityContext"}
 )
 
-// podSpec decodes the fields of the pod spec that the overlay reads. It
-// writes them, line for line as they are, into a smaller YAML document
-// (buf), which yaml.v3 parses.
+// podSpec decodes the fields of the pod spec that the overlay reads: as
+// JSON written from the index (podSpecJSON), or else written line for line
+// as they are into a smaller YAML document (buf), which yaml.v3 parses.
 func (d *blockDoc) podSpec(spec int32, buf []byte) (*corev1.PodSpec, error) {
+	if pod, _, ok := d.podSpecJSON(spec, buf); ok {
+		return pod, nil
+	}
+	return d.podSpecYAML(spec, buf[:0])
+}
+
+func (d *blockDoc) podSpecYAML(spec int32, buf []byte) (*corev1.PodSpec, error) {
 	b := d.body
 	for f := d.nodes[spec].first; f >= 0; f = d.nodes[f].next {
 		fn := d.nodes[f]
@@ -517,6 +524,13 @@ func (e *spliceEditor) writeStatus(st *Status) error {
 
 // render writes v as the YAML of a list item, unindented.
 func (e *spliceEditor) render(v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := emitYAML(data, e.compact); ok {
+		return out, nil
+	}
 	n, err := toNode(v)
 	if err != nil {
 		return nil, err

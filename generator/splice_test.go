@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -264,4 +265,66 @@ spec:
 			}
 		})
 	}
+}
+
+// TestPodSpecJSON: the pod spec fields read as JSON from the index are the
+// ones yaml.v3 reads from the projection, on every workload of the golden
+// inputs and of random streams; and the generated workloads never need
+// yaml.v3 at all.
+func TestPodSpecJSON(t *testing.T) {
+	var docs [][]byte
+	inputs, _ := filepath.Glob("testdata/golden/*/input.yaml")
+	for _, path := range inputs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, splitRaw(data)...)
+	}
+	generated := len(docs)
+	g := &streamGen{r: rand.New(rand.NewSource(27))}
+	for range 100 {
+		stream, _ := g.stream()
+		docs = append(docs, splitRaw(stream)...)
+	}
+	table := newKindTable(nil)
+	compared := 0
+	for i, raw := range docs {
+		h := scanHeader(raw)
+		wk, ok := table.lookup(h.apiVersion, h.kind)
+		if !ok {
+			continue
+		}
+		_, body := splitPreamble(raw)
+		var d blockDoc
+		if !d.index(body) {
+			continue
+		}
+		spec := d.get(d.path(0, wk.templatePath()...), "spec")
+		if d.kind(spec) != bMap {
+			continue
+		}
+		fromYAML, yerr := d.podSpecYAML(spec, nil)
+		fromJSON, _, ok := d.podSpecJSON(spec, nil)
+		if !ok {
+			if i >= generated {
+				t.Errorf("a generated workload needs yaml.v3:\n%s", raw)
+			}
+			continue
+		}
+		if yerr != nil {
+			t.Errorf("JSON read a pod spec yaml.v3 refuses (%v):\n%s", yerr, raw)
+			continue
+		}
+		want, _ := json.Marshal(fromYAML)
+		got, _ := json.Marshal(fromJSON)
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			t.Errorf("pod specs differ (-yaml.v3 +JSON):\n%s\nin:\n%s", d, raw)
+		}
+		compared++
+	}
+	if compared == 0 {
+		t.Fatal("compared nothing")
+	}
+	t.Logf("compared %d pod specs", compared)
 }

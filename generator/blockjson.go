@@ -1,0 +1,274 @@
+package generator
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Reading indexed YAML as JSON, the way decodeNode reads yaml.v3 trees, but
+// without building one: a plain scalar is resolved by a cautious subset of
+// yaml.v3's rules, and whatever falls outside it (block scalars, escapes,
+// octal or hexadecimal numbers, timestamps, merge keys) makes the writer
+// give up, and the caller asks yaml.v3.
+
+// appendJSON appends node n as JSON. ok false means "ask yaml.v3".
+func (d *blockDoc) appendJSON(buf []byte, n int32) ([]byte, bool) {
+	v := d.nodes[n]
+	b := d.body
+	switch v.kind {
+	case bNull:
+		return append(buf, "null"...), true
+	case bMap:
+		buf = append(buf, '{')
+		for c := v.first; c >= 0; c = d.nodes[c].next {
+			if c != v.first {
+				buf = append(buf, ',')
+			}
+			var ok bool
+			if buf, ok = d.appendKey(buf, c); !ok {
+				return buf, false
+			}
+			if buf, ok = d.appendJSON(buf, c); !ok {
+				return buf, false
+			}
+		}
+		return append(buf, '}'), true
+	case bSeq:
+		buf = append(buf, '[')
+		for c := v.first; c >= 0; c = d.nodes[c].next {
+			if c != v.first {
+				buf = append(buf, ',')
+			}
+			var ok bool
+			if buf, ok = d.appendJSON(buf, c); !ok {
+				return buf, false
+			}
+		}
+		return append(buf, ']'), true
+	case bScalar:
+		s := b[v.from:v.to]
+		switch v.quote {
+		case 0:
+			return appendPlainJSON(buf, s)
+		case '\'':
+			if bytes.Contains(s, []byte("''")) {
+				s = bytes.ReplaceAll(s, []byte("''"), []byte("'"))
+			}
+			return appendJSONString(buf, s), true
+		case '"':
+			if bytes.IndexByte(s, '\\') >= 0 {
+				return buf, false
+			}
+			return appendJSONString(buf, s), true
+		case '[', '{':
+			if len(bytes.TrimSpace(s[1:len(s)-1])) == 0 {
+				return append(buf, s[0], s[len(s)-1]), true
+			}
+			end, ok := flowJSON(b, v.from, v.to, 0, &buf)
+			return buf, ok && end == v.to
+		}
+	}
+	return buf, false // block scalars
+}
+
+// appendKey appends the key of entry c and a colon; keys must read as
+// strings.
+func (d *blockDoc) appendKey(buf []byte, c int32) ([]byte, bool) {
+	k := d.nodes[c].key
+	key := d.body[k.from:k.to]
+	if !plainString(key) && !d.quotedKey(c) {
+		return buf, false
+	}
+	return append(appendJSONString(buf, key), ':'), true
+}
+
+// quotedKey reports whether the key of entry c was written in quotes.
+func (d *blockDoc) quotedKey(c int32) bool {
+	k := d.nodes[c].key
+	return k.from > 0 && (d.body[k.from-1] == '"' || d.body[k.from-1] == '\'')
+}
+
+// appendPlainJSON appends a plain scalar as the JSON value yaml.v3 resolves
+// it to, when it is sure to know it.
+func appendPlainJSON(buf, s []byte) ([]byte, bool) {
+	switch string(s) {
+	case "~", "null", "Null", "NULL":
+		return append(buf, "null"...), true
+	case "true", "True", "TRUE":
+		return append(buf, "true"...), true
+	case "false", "False", "FALSE":
+		return append(buf, "false"...), true
+	}
+	switch {
+	case plainString(s):
+		return appendJSONString(buf, s), true
+	case jsonNumber(s):
+		return append(buf, s...), true
+	case quantityString(s):
+		return appendJSONString(buf, s), true
+	}
+	return buf, false
+}
+
+// plainString reports whether a plain scalar surely reads as a string: it
+// starts with a letter, / _ $ or (, and is no null or boolean word.
+func plainString(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	switch c := s[0]; {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '/', c == '_', c == '$', c == '(':
+	default:
+		return false
+	}
+	switch string(s) {
+	case "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE":
+		return false
+	}
+	return true
+}
+
+// jsonNumber reports whether s is a decimal integer (at most 18 digits) or
+// a decimal fraction, which YAML and JSON read alike.
+func jsonNumber(s []byte) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if digits == 0 || digits > 18 || digits > 1 && s[len(s)-len(s[i:])-digits] == '0' {
+		return false // nothing, too long, or a leading zero (octal in YAML 1.1)
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i] != '.' || s[0] == '-' {
+		return false
+	}
+	i++
+	frac := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		frac++
+	}
+	return frac > 0 && i == len(s)
+}
+
+// quantityString reports whether s is a Kubernetes quantity with a suffix,
+// such as 100m or 1.5Gi, which YAML reads as a string.
+func quantityString(s []byte) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	switch string(s[i:]) {
+	case "m", "k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei":
+		return true
+	}
+	return false
+}
+
+// appendJSONString appends s, which is valid printable UTF-8, as a JSON
+// string.
+func appendJSONString(buf, s []byte) []byte {
+	buf = append(buf, '"')
+	for {
+		i := bytes.IndexAny(s, "\"\\\t")
+		if i < 0 {
+			break
+		}
+		buf = append(buf, s[:i]...)
+		switch s[i] {
+		case '\t':
+			buf = append(buf, `\t`...)
+		default:
+			buf = append(buf, '\\', s[i])
+		}
+		s = s[i+1:]
+	}
+	return append(append(buf, s...), '"')
+}
+
+// podSpecJSON writes the fields of the pod spec the overlay reads as JSON
+// and decodes them; ok false means it met something to ask yaml.v3 about.
+func (d *blockDoc) podSpecJSON(spec int32, buf []byte) (*corev1.PodSpec, []byte, bool) {
+	b := d.body
+	buf = append(buf, '{')
+	first := true
+	var ok bool
+	for f := d.nodes[spec].first; f >= 0; f = d.nodes[f].next {
+		fn := d.nodes[f]
+		key := string(b[fn.key.from:fn.key.to])
+		if !slices.Contains(podFields, key) {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(appendJSONString(buf, b[fn.key.from:fn.key.to]), ':')
+		if key != "containers" && key != "initContainers" || fn.kind != bSeq {
+			if buf, ok = d.appendJSON(buf, f); !ok {
+				return nil, buf, false
+			}
+			continue
+		}
+		buf = append(buf, '[')
+		for c := fn.first; c >= 0; c = d.nodes[c].next {
+			if c != fn.first {
+				buf = append(buf, ',')
+			}
+			cn := d.nodes[c]
+			if cn.kind != bMap {
+				return nil, buf, false
+			}
+			mounts := d.get(c, "volumeMounts")
+			expr := mounts >= 0 && bytes.Contains(b[d.nodes[mounts].line:d.nodes[mounts].end], []byte("subPathExpr"))
+			buf = append(buf, '{')
+			firstField := true
+			for k := cn.first; k >= 0; k = d.nodes[k].next {
+				kn := d.nodes[k]
+				ck := string(b[kn.key.from:kn.key.to])
+				if !slices.Contains(containerFields, ck) || ck == "env" && !expr {
+					continue
+				}
+				if !firstField {
+					buf = append(buf, ',')
+				}
+				firstField = false
+				buf = append(appendJSONString(buf, b[kn.key.from:kn.key.to]), ':')
+				if buf, ok = d.appendJSON(buf, k); !ok {
+					return nil, buf, false
+				}
+			}
+			buf = append(buf, '}')
+		}
+		buf = append(buf, ']')
+	}
+	buf = append(buf, '}')
+	var pod corev1.PodSpec
+	if err := json.Unmarshal(buf, &pod); err != nil {
+		return nil, buf, false // the tree road words the error
+	}
+	return &pod, buf, true
+}

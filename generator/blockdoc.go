@@ -633,8 +633,8 @@ func flowJSON(b []byte, pos, end int32, depth int, out *[]byte) (int32, bool) {
 			}
 		}
 		if pair {
-			if i+1 >= end || b[i+1] != ' ' && b[i+1] != ',' && b[i+1] != close {
-				return 0, false
+			if i+1 >= end || b[i+1] != ' ' {
+				return 0, false // `a:}` reads differently in different parsers
 			}
 			i = skipBlanks(b, i+1, end)
 			if i < end && b[i] != ',' && b[i] != close {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -107,6 +108,12 @@ func appendPlainJSON(buf, s []byte) ([]byte, bool) {
 		return appendJSONString(buf, s), true
 	case jsonNumber(s):
 		return append(buf, s...), true
+	case len(s) > 1 && len(s) < 12 && s[0] == '0':
+		// 0440: octal in yaml.v3 as in YAML 1.1, and common as a defaultMode
+		if n, err := strconv.ParseInt(string(s[1:]), 8, 64); err == nil {
+			return strconv.AppendInt(buf, n, 10), true
+		}
+		return buf, false
 	case quantityString(s):
 		return appendJSONString(buf, s), true
 	}

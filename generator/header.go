@@ -60,6 +60,10 @@ func scanHeader(raw []byte) header {
 			versions++
 			h.apiVersion, clean = plainValue(line[len("apiVersion:"):], clean)
 			afterValue = true
+		case line[0] == '-' && (len(line) == 1 || line[1] == ' '):
+			// A list in compact style under a top-level key (`rules:` then
+			// `- apiGroups:`): the column-0 keys still say what the
+			// document is.
 		case line[0] == '{' || line[0] == '[' || line[0] == '%' || line[0] == '!' || line[0] == '&' || line[0] == '-':
 			clean = false
 		}

@@ -615,7 +615,16 @@ func (e *spliceEditor) splice(preamble []byte) ([]byte, error) {
 	return append(out, body[last:]...), nil
 }
 
-func spaces(n int) string { return strings.Repeat(" ", n) }
+// spaces returns n spaces, without allocating for the usual depths.
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+const blanks = "                                                                " +
+	"                                                                "
 
 // yamlString writes s as a YAML scalar that reads back as the string s:
 // plain when that is safe, else single-quoted.

@@ -281,6 +281,7 @@ func TestPodSpecJSON(t *testing.T) {
 		}
 		docs = append(docs, splitRaw(data)...)
 	}
+	docs = append(docs, []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n  volumes:\n  - name: s\n    secret:\n      defaultMode: 0440\n"))
 	generated := len(docs)
 	g := &streamGen{r: rand.New(rand.NewSource(27))}
 	for range 100 {

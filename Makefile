@@ -86,6 +86,8 @@ unit:
 fuzz:
 	go test ./generator/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	go test ./generator/ -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
+	go test ./generator/ -run '^$$' -fuzz '^FuzzBlockDoc$$' -fuzztime $(FUZZTIME)
+	go test ./generator/ -run '^$$' -fuzz '^FuzzEmitYAML$$' -fuzztime $(FUZZTIME)
 
 e2e: build deps tools
 	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/e2e/ -v

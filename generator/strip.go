@@ -34,6 +34,7 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 	marker := []byte(StatusAnnotation)
 	dr := newDocReader(in)
 	var buf []byte
+	var d blockDoc
 	stripped := 0
 	for i := 0; ; i++ {
 		raw, err := dr.next(buf)
@@ -52,6 +53,13 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 		}
 		e := entry{index: i, h: scanHeader(raw)}
 		preamble, body := splitPreamble(raw)
+		if out, ok := unspliceDocument(&d, kinds, e.h, preamble, body); ok {
+			stripped++
+			if _, err := output.Write(out); err != nil {
+				return 0, err
+			}
+			continue
+		}
 		doc, err := parseBody(preamble, body)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
@@ -75,6 +83,28 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 		return 0, fmt.Errorf("writing output: %w", err)
 	}
 	return stripped, nil
+}
+
+// unspliceDocument strips a workload by cutting the overlay out of its
+// text, which gives back the bytes it had before a spliced overlay. ok
+// false means "parse it": not a block-style workload, or not one to strip.
+func unspliceDocument(d *blockDoc, kinds kindTable, h header, preamble, body []byte) ([]byte, bool) {
+	if !h.sure {
+		return nil, false
+	}
+	wk, ok := kinds.lookup(h.apiVersion, h.kind)
+	if !ok || !d.index(body) {
+		return nil, false
+	}
+	tmpl := d.path(0, wk.templatePath()...)
+	if d.kind(tmpl) != bMap {
+		return nil, false
+	}
+	stripped, ok := d.unsplice(tmpl)
+	if !ok {
+		return nil, false
+	}
+	return append(append(make([]byte, 0, len(preamble)+len(stripped)), preamble...), stripped...), true
 }
 
 // stripObject strips one object, or each item of a List.

@@ -678,6 +678,10 @@ func (d *blockDoc) unsplice(tmpl int32) (body []byte, ok bool) {
 	}
 	var edits []splice
 	cut := func(n int32) { edits = append(edits, splice{from: d.nodes[n].line, to: d.nodes[n].end}) }
+	specLeft := 0 // entries of the spec that stay
+	for c := d.nodes[spec].first; c >= 0; c = d.nodes[c].next {
+		specLeft++
+	}
 	removed := map[int32]bool{}
 	for _, l := range []struct {
 		key   string
@@ -708,6 +712,7 @@ func (d *blockDoc) unsplice(tmpl int32) (body []byte, ok bool) {
 			}
 		case slices.Contains(s.Created, "spec."+l.key):
 			cut(list)
+			specLeft--
 		default:
 			edits = append(edits, d.emptied(list, "[]"))
 		}
@@ -748,6 +753,7 @@ func (d *blockDoc) unsplice(tmpl int32) (body []byte, ok bool) {
 		switch s.ShareProcessNamespace {
 		case "unset":
 			cut(spn)
+			specLeft--
 		case "false":
 			v := d.nodes[spn]
 			if v.kind != bScalar || v.quote != 0 {
@@ -755,6 +761,9 @@ func (d *blockDoc) unsplice(tmpl int32) (body []byte, ok bool) {
 			}
 			edits = append(edits, splice{from: v.from, to: v.to, text: []byte("false")})
 		}
+	}
+	if specLeft == 0 {
+		return nil, false // the spec would be empty: the tree road writes {}
 	}
 	md := d.get(tmpl, "metadata")
 	annotations := 0
@@ -772,6 +781,8 @@ func (d *blockDoc) unsplice(tmpl int32) (body []byte, ok bool) {
 		edits = append(edits, d.emptied(ann, "{}"))
 	case metadata == 1 && slices.Contains(s.Created, "metadata"):
 		cut(md)
+	case metadata == 1:
+		return nil, false // the metadata would be empty: the tree road writes {}
 	default:
 		cut(ann)
 	}

@@ -97,7 +97,7 @@ func (d *blockDoc) index(body []byte) bool {
 	if l.kind != lineContent {
 		return false
 	}
-	if _, _, _, ok := d.key(l.start + l.indent); !ok {
+	if _, _, ok := d.key(l.start + l.indent); !ok {
 		return false
 	}
 	if _, err := d.mapping(-1, l.indent, l.start+l.indent); err != nil {
@@ -210,7 +210,7 @@ func (d *blockDoc) mapping(parent, col, pos int32) (int32, error) {
 	keysFrom := len(d.keys)
 	defer func() { d.keys = d.keys[:keysFrom] }()
 	for {
-		k, after, _, ok := d.key(pos)
+		k, after, ok := d.key(pos)
 		if !ok {
 			return 0, errNotBlock
 		}
@@ -265,7 +265,7 @@ func (d *blockDoc) sequence(parent, col int32) (int32, error) {
 		case pos < l.end && d.body[pos] == '\t':
 			return 0, errNotBlock
 		default:
-			if _, _, _, ok := d.key(pos); ok {
+			if _, _, ok := d.key(pos); ok {
 				v, err = d.mapping(s, pos-l.start, pos)
 				if err == nil {
 					d.nodes[v].line = l.start
@@ -308,7 +308,7 @@ func (d *blockDoc) value(parent, col, pos int32, inMap bool) (int32, error) {
 		case ok && nl.indent > col && d.isDash(nl):
 			return d.sequence(parent, nl.indent)
 		case ok && nl.indent > col:
-			if _, _, _, isKey := d.key(nl.start + nl.indent); !isKey {
+			if _, _, isKey := d.key(nl.start + nl.indent); !isKey {
 				return 0, errNotBlock
 			}
 			return d.mapping(parent, nl.indent, nl.start+nl.indent)
@@ -416,15 +416,15 @@ func (d *blockDoc) blockScalar(parent, col, pos int32) (int32, error) {
 
 // key reads a simple key at pos: a plain or quoted scalar on one line,
 // followed by a colon and a space or the line's end. It returns the key
-// (unquoted), where the value may start, and the closing position.
-func (d *blockDoc) key(pos int32) (k span, after int32, _ int32, ok bool) {
+// (unquoted) and where the value may start.
+func (d *blockDoc) key(pos int32) (k span, after int32, ok bool) {
 	b := d.body
 	end := int32(len(b))
 	if i := bytes.IndexByte(b[pos:], '\n'); i >= 0 {
 		end = pos + int32(i)
 	}
 	if pos >= end {
-		return span{}, 0, 0, false
+		return span{}, 0, false
 	}
 	colon := func(i int32) (int32, bool) {
 		if i < end && b[i] == ':' && (i+1 == end || b[i+1] == ' ' || b[i+1] == '\t') {
@@ -436,26 +436,26 @@ func (d *blockDoc) key(pos int32) (k span, after int32, _ int32, ok bool) {
 	case '"', '\'':
 		i := bytes.IndexByte(b[pos+1:end], c)
 		if i < 0 {
-			return span{}, 0, 0, false
+			return span{}, 0, false
 		}
 		close := pos + 1 + int32(i)
 		inner := b[pos+1 : close]
 		if c == '"' && bytes.IndexByte(inner, '\\') >= 0 || c == '\'' && close+1 < end && b[close+1] == '\'' {
-			return span{}, 0, 0, false
+			return span{}, 0, false
 		}
 		after, ok := colon(close + 1)
-		return span{pos + 1, close}, after, close, ok
+		return span{pos + 1, close}, after, ok
 	case '?', '&', '*', '!', '|', '>', '%', '@', '`', '#', '[', ']', '{', '}', ',', '-', ':':
 		if c == '-' && pos+1 < end && b[pos+1] != ' ' && b[pos+1] != '\t' {
 			break // a plain scalar such as -x
 		}
-		return span{}, 0, 0, false
+		return span{}, 0, false
 	}
 	for i := pos; i < end; i++ {
 		switch b[i] {
 		case '#':
 			if b[i-1] == ' ' || b[i-1] == '\t' {
-				return span{}, 0, 0, false
+				return span{}, 0, false
 			}
 		case ':':
 			if after, ok := colon(i); ok {
@@ -463,11 +463,11 @@ func (d *blockDoc) key(pos int32) (k span, after int32, _ int32, ok bool) {
 				for to > pos && (b[to-1] == ' ' || b[to-1] == '\t') {
 					to--
 				}
-				return span{pos, to}, after, i, true
+				return span{pos, to}, after, true
 			}
 		}
 	}
-	return span{}, 0, 0, false
+	return span{}, 0, false
 }
 
 // get returns the value of key in mapping m, or -1.

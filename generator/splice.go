@@ -254,14 +254,15 @@ func (d *blockDoc) emptyFlowList(n int32) bool {
 
 // compactSequences reports whether the document writes its lists with the
 // dashes under their key (kubectl's and kustomize's style) rather than
-// indented (Helm charts' usual style), by its first list.
+// indented (Helm charts' usual style), by its first list; compact when it
+// has none.
 func (d *blockDoc) compactSequences() bool {
 	for _, n := range d.nodes {
 		if n.kind == bSeq && n.parent >= 0 && d.nodes[n.parent].kind == bMap {
 			return n.col == d.nodes[n.parent].col
 		}
 	}
-	return false
+	return true // kyaml's DeriveSeqIndentStyle, which the tree road uses, says so too
 }
 
 // Fields of the pod spec the overlay reads; podSpec decodes only these, so

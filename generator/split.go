@@ -109,6 +109,10 @@ func splitPreamble(raw []byte) (preamble, body []byte) {
 		line := raw[i:end]
 		t := bytes.TrimSpace(line)
 		switch {
+		case bytes.IndexByte(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r")), '\r') >= 0:
+			// A carriage return alone breaks the line for YAML: what
+			// follows it is YAML, not part of a comment.
+			return raw[:i], raw[i:]
 		case len(t) == 0, t[0] == '#':
 		case i == start && isSeparator(line) && (len(t) == 3 || bytes.TrimSpace(t[3:])[0] == '#'):
 		default:

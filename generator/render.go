@@ -309,6 +309,7 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 			if e.h.source == "" {
 				e.h.source = meta.annotations[helm4FilenameAnnotation]
 			}
+			st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
 			return false, fmt.Errorf("%s: %s: missing or not a mapping", docLabel(e, meta.namespace, meta.name), field)
 		}
 	}

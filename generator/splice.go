@@ -81,6 +81,9 @@ func (st *run) spliced(e entry, wk WorkloadKind, raw, preamble, body []byte) (ou
 		if d.kind(spec) != bMap {
 			return nil, false, nil
 		}
+		if os := d.get(spec, "os"); !d.mapOrAbsent(os) {
+			return nil, false, nil // `os: {name: windows}`: the tree road reads it
+		}
 		if osName, ok = d.strOrAbsent(d.path(spec, "os", "name")); !ok {
 			return nil, false, nil
 		}

@@ -9,6 +9,7 @@ import (
 )
 
 func main() {
+	cmd.TuneGC()
 	if err := cmd.Execute(cmd.NewRootCommand()); err != nil {
 		os.Exit(1)
 	}

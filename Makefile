@@ -19,7 +19,7 @@ export HELM_DATA_HOME := $(BIN)/.helm3/data
 all: build
 
 build:
-	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 
 tools: geth kube
 	hack/install-tools.sh

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -64,7 +63,7 @@ func (f *Function) Run(in io.Reader, out io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("reading the ResourceList: the input is not a single %s object (got %s); "+
 			"for a stream of manifests run debug-overlay without a subcommand", kio.ResourceListKind, describeWrapping(r.WrappingKind))
 	}
-	rl := &framework.ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
+	rl := &ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
 	report, procErr := f.Process(rl)
 
 	w := kio.ByteWriter{
@@ -105,7 +104,7 @@ func describeWrapping(kind string) string {
 // On error the items are left as they came in and the error joins every
 // problem. DebugOverlay objects among the items are consumed; FunctionCheck
 // objects are marked local-config.
-func (f *Function) Process(rl *framework.ResourceList) (*Report, error) {
+func (f *Function) Process(rl *ResourceList) (*Report, error) {
 	original := make([]*kyaml.RNode, len(rl.Items))
 	for i, item := range rl.Items {
 		original[i] = item.Copy()
@@ -126,13 +125,13 @@ func (f *Function) Process(rl *framework.ResourceList) (*Report, error) {
 // krmError is a problem, with its result.
 type krmError struct {
 	err    error
-	result *framework.Result
+	result *Result
 }
 
-func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
+func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	var errs []krmError
 	fail := func(item *kyaml.RNode, err error) {
-		errs = append(errs, krmError{err: err, result: krmResult(framework.Error, err.Error(), item)})
+		errs = append(errs, krmError{err: err, result: krmResult(SeverityError, err.Error(), item)})
 	}
 
 	var layer Config
@@ -182,7 +181,7 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 	}
 	report := &Report{Config: cfg}
 	if !cfg.IsEnabled() {
-		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Info,
+		rl.Results = append(rl.Results, &Result{Severity: SeverityInfo,
 			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
 		return report, nil
 	}
@@ -194,7 +193,7 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 
 	// Render's pass 2 on nodes, one item at a time, so that every finding and
 	// error is tied to the item it is about.
-	var warnings []*framework.Result
+	var warnings []*Result
 	for i, item := range rl.Items {
 		obj := item.YNode()
 		if obj == nil || obj.Kind != yaml.MappingNode {
@@ -228,10 +227,10 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 			meta := krmMeta(item)
 			label := docLabel(e, meta.Namespace, meta.Name) + ": "
 			errs = append(errs, krmError{err: err,
-				result: krmResult(framework.Error, strings.TrimPrefix(err.Error(), label), item)})
+				result: krmResult(SeverityError, strings.TrimPrefix(err.Error(), label), item)})
 		}
 		for _, finding := range report.Findings[seen:] {
-			warnings = append(warnings, krmResult(framework.Warning, finding.Message, item))
+			warnings = append(warnings, krmResult(SeverityWarning, finding.Message, item))
 		}
 	}
 	seen := len(report.Findings)
@@ -244,7 +243,7 @@ func (f *Function) process(rl *framework.ResourceList) (*Report, []krmError) {
 		return nil, errs
 	}
 	for _, finding := range report.Findings[seen:] {
-		warnings = append(warnings, &framework.Result{Severity: framework.Warning, Message: finding.String()})
+		warnings = append(warnings, &Result{Severity: SeverityWarning, Message: finding.String()})
 	}
 	rl.Results = append(rl.Results, warnings...)
 	for _, w := range report.Workloads {
@@ -297,15 +296,15 @@ func krmMeta(item *kyaml.RNode) kyaml.ResourceIdentifier {
 
 // krmResult builds a result about item (nil: about the whole list), with
 // the file the orchestrator read it from, when it says.
-func krmResult(severity framework.Severity, msg string, item *kyaml.RNode) *framework.Result {
-	r := &framework.Result{Severity: severity, Message: msg}
+func krmResult(severity Severity, msg string, item *kyaml.RNode) *Result {
+	r := &Result{Severity: severity, Message: msg}
 	if item == nil {
 		return r
 	}
 	id := krmMeta(item)
 	r.ResourceRef = &id
 	if path, index, _ := kioutil.GetFileAnnotations(item); path != "" {
-		r.File = &framework.File{Path: path}
+		r.File = &File{Path: path}
 		r.File.Index, _ = strconv.Atoi(index)
 	}
 	return r
@@ -313,7 +312,7 @@ func krmResult(severity framework.Severity, msg string, item *kyaml.RNode) *fram
 
 // workloadResult is the info result for one overlaid workload: what it got
 // and how to open a shell in it.
-func workloadResult(w Workload, items []*kyaml.RNode) *framework.Result {
+func workloadResult(w Workload, items []*kyaml.RNode) *Result {
 	var b strings.Builder
 	mode := "sidecar"
 	if w.Native {
@@ -334,7 +333,7 @@ func workloadResult(w Workload, items []*kyaml.RNode) *framework.Result {
 			break
 		}
 	}
-	return krmResult(framework.Info, b.String(), item)
+	return krmResult(SeverityInfo, b.String(), item)
 }
 
 // splitJoined splits an errors.Join error into its parts.

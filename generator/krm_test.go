@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -84,7 +83,7 @@ func debugOverlay(spec string) string {
 // krmOutput is a ResourceList as a function wrote it.
 type krmOutput struct {
 	items          []*kyaml.RNode
-	results        framework.Results
+	results        Results
 	functionConfig *kyaml.RNode
 	raw            string
 }
@@ -132,8 +131,8 @@ func ref(apiVersion, kind, namespace, name string) *kyaml.ResourceIdentifier {
 
 func TestFunction(t *testing.T) {
 	deploymentRef := ref("apps/v1", "Deployment", "prod", "api")
-	deploymentFile := &framework.File{Path: "app/deployment.yaml"}
-	overlaid := &framework.Result{Severity: framework.Info, ResourceRef: deploymentRef, File: deploymentFile,
+	deploymentFile := &File{Path: "app/deployment.yaml"}
+	overlaid := &Result{Severity: SeverityInfo, ResourceRef: deploymentRef, File: deploymentFile,
 		Message: `debug container "debug" added (sidecar); volume "creds" copied into emptyDir "creds-debug-copy"; shell: kubectl exec -it -n prod deployment/api -c debug -- ash`}
 
 	tests := []struct {
@@ -141,13 +140,13 @@ func TestFunction(t *testing.T) {
 		input       string
 		layer       Config
 		wantErr     string // substring; "" means success
-		wantResults framework.Results
+		wantResults Results
 		check       func(t *testing.T, o krmOutput)
 	}{
 		{
 			name:        "the functionConfig switches the overlay on",
 			input:       resourceList(debugOverlay("enabled: true\ncopy: {volumes: [{name: creds}]}"), krmDeployment, krmConfigMap),
-			wantResults: framework.Results{overlaid},
+			wantResults: Results{overlaid},
 			check: func(t *testing.T, o krmOutput) {
 				d := o.item(t, "Deployment", "api")
 				if names := krmContainerNames(t, d, "containers"); !cmp.Equal(names, []string{"api", "debug"}) {
@@ -168,7 +167,7 @@ func TestFunction(t *testing.T) {
 		{
 			name:  "a DebugOverlay item is configuration: read, removed, and below the functionConfig",
 			input: resourceList(debugOverlay("sidecar: {preset: busybox}"), krmDeployment, "  - "+strings.ReplaceAll(strings.TrimSpace(debugOverlay("enabled: true\nsidecar: {preset: toolbox}\ncopy: {volumes: [{name: creds}]}")), "\n", "\n    ")+"\n"),
-			wantResults: framework.Results{{Severity: framework.Info, ResourceRef: deploymentRef, File: deploymentFile,
+			wantResults: Results{{Severity: SeverityInfo, ResourceRef: deploymentRef, File: deploymentFile,
 				Message: `debug container "debug" added (sidecar); volume "creds" copied into emptyDir "creds-debug-copy"; shell: kubectl exec -it -n prod deployment/api -c debug -- sh`}},
 			check: func(t *testing.T, o krmOutput) {
 				if len(o.items) != 1 {
@@ -180,13 +179,13 @@ func TestFunction(t *testing.T) {
 			name:        "flags are layered above the functionConfig",
 			input:       resourceList(debugOverlay("enabled: false"), krmDeployment),
 			layer:       Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "creds"}}}},
-			wantResults: framework.Results{overlaid},
+			wantResults: Results{overlaid},
 		},
 		{
 			name: "a FunctionCheck object is marked local-config",
 			input: resourceList(debugOverlay("enabled: false"), krmConfigMap,
 				"  - apiVersion: debug-overlay.dev/v1alpha1\n    kind: FunctionCheck\n    metadata:\n      name: check\n"),
-			wantResults: framework.Results{{Severity: framework.Info,
+			wantResults: Results{{Severity: SeverityInfo,
 				Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"}},
 			check: func(t *testing.T, o krmOutput) {
 				if got := o.item(t, FunctionCheckKind, "check").GetAnnotations()[LocalConfigAnnotation]; got != "true" {
@@ -198,10 +197,10 @@ func TestFunction(t *testing.T) {
 			name: "findings are warnings about their item",
 			input: resourceList(debugOverlay("enabled: true"),
 				strings.Replace(krmDeployment, "        spec:\n          containers:", "        spec:\n          shareProcessNamespace: false\n          containers:", 1)),
-			wantResults: framework.Results{
-				{Severity: framework.Warning, ResourceRef: deploymentRef, File: deploymentFile,
+			wantResults: Results{
+				{Severity: SeverityWarning, ResourceRef: deploymentRef, File: deploymentFile,
 					Message: "shareProcessNamespace was false: set to true so the sidecar sees the app's processes"},
-				{Severity: framework.Info, ResourceRef: deploymentRef, File: deploymentFile,
+				{Severity: SeverityInfo, ResourceRef: deploymentRef, File: deploymentFile,
 					Message: `debug container "debug" added (sidecar); shell: kubectl exec -it -n prod deployment/api -c debug -- ash`},
 			},
 		},
@@ -209,14 +208,14 @@ func TestFunction(t *testing.T) {
 			name:    "an error about an item names it, and the items come back unchanged",
 			input:   resourceList(debugOverlay("enabled: true\nsidecar: {name: api}"), krmDeployment, krmConfigMap),
 			wantErr: `a container named "api" already exists`,
-			wantResults: framework.Results{{Severity: framework.Error, ResourceRef: deploymentRef, File: deploymentFile,
+			wantResults: Results{{Severity: SeverityError, ResourceRef: deploymentRef, File: deploymentFile,
 				Message: `spec.template.spec: containers: a container named "api" already exists; give the sidecar another name (sidecar.name, --name)`}},
 		},
 		{
 			name:    "an error about the whole list has no resourceRef",
 			input:   resourceList(debugOverlay("enabled: true\ncopy: {volumes: [{name: nope}]}"), krmDeployment),
 			wantErr: `no selected workload has a volume named "nope"`,
-			wantResults: framework.Results{{Severity: framework.Error,
+			wantResults: Results{{Severity: SeverityError,
 				Message: `spec.copy.volumes[0]: no selected workload has a volume named "nope"`}},
 		},
 		{
@@ -267,7 +266,7 @@ func TestFunction(t *testing.T) {
 				}
 			}
 			for _, r := range o.results {
-				if (r.Severity == framework.Error) != (tt.wantErr != "") {
+				if (r.Severity == SeverityError) != (tt.wantErr != "") {
 					t.Errorf("result %v does not match the outcome (error %v)", r, err)
 				}
 			}

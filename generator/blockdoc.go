@@ -427,6 +427,9 @@ func (d *blockDoc) key(pos int32) (k span, after int32, ok bool) {
 		return span{}, 0, false
 	}
 	colon := func(i int32) (int32, bool) {
+		if i-pos > 1000 {
+			return 0, false // YAML limits implicit keys to 1024 characters
+		}
 		if i < end && b[i] == ':' && (i+1 == end || b[i+1] == ' ' || b[i+1] == '\t') {
 			return i + 1, true
 		}

@@ -192,6 +192,7 @@ type run struct {
 	treeOnly   bool     // no splicing: every workload goes through yaml.v3
 	doc        blockDoc // reused for every document
 	projection []byte   // reused by blockDoc.podSpec
+	rendered   map[renderKey][]byte
 }
 
 func newRun(report *Report) (*run, error) {
@@ -205,6 +206,7 @@ func newRun(report *Report) (*run, error) {
 		overlay:  po,
 		report:   report,
 		matched:  make([]bool, len(report.Config.Targets)),
+		rendered: map[renderKey][]byte{},
 		skipped:  make([][]string, len(report.Config.Targets)),
 		copySeen: map[string]bool{},
 	}, nil

@@ -95,7 +95,7 @@ func (st *run) spliced(e entry, wk WorkloadKind, raw, preamble, body []byte) (ou
 			if err != nil {
 				return nil, false, nil
 			}
-			edit = &spliceEditor{d: d, tmpl: tmpl, spec: spec, pod: pod, compact: d.compactSequences()}
+			edit = &spliceEditor{d: d, tmpl: tmpl, spec: spec, pod: pod, compact: d.compactSequences(), rendered: st.rendered}
 		}
 	}
 	// From here on, the fast road does not turn back.
@@ -361,7 +361,17 @@ type spliceEditor struct {
 	edits      []splice // in the order made
 	tail       []tailKey
 	opened     []int32 // `[]` lists made block lists, null lists removed
+	rendered   map[renderKey][]byte
 }
+
+// renderKey is an item as JSON, and the list style it is rendered in.
+type renderKey struct {
+	json    string
+	compact bool
+}
+
+// maxRendered bounds the rendered items a run remembers.
+const maxRendered = 256
 
 // splice replaces body[from:to] with text; from == to inserts.
 type splice struct {
@@ -532,7 +542,14 @@ func (e *spliceEditor) render(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	key := renderKey{string(data), e.compact}
+	if out, ok := e.rendered[key]; ok {
+		return out, nil // the copy container and its volume repeat across workloads
+	}
 	if out, ok := emitYAML(data, e.compact); ok {
+		if len(e.rendered) < maxRendered {
+			e.rendered[key] = out
+		}
 		return out, nil
 	}
 	n, err := toNode(v)

@@ -9,13 +9,22 @@ import (
 // spool holds bytes in memory up to a limit and in an unlinked-on-close
 // temporary file beyond it, so a release of any size is held at a bounded
 // memory cost between the two passes and until the output is known good.
+// Past the limit, writes are gathered and reads served from a window of
+// spoolBlock bytes: a system call per block, not per document.
 type spool struct {
 	mem   []byte
 	file  *os.File
 	size  int64
 	limit int64
 	dir   string
+
+	wbuf []byte // written, not yet in the file
+	rbuf []byte // the file's bytes from roff on
+	roff int64
 }
+
+// spoolBlock is how much a file-backed spool writes or reads at once.
+const spoolBlock = 256 << 10
 
 func newSpool(dir string, limit int64) *spool {
 	return &spool{dir: dir, limit: limit}
@@ -32,24 +41,68 @@ func (s *spool) Write(p []byte) (int, error) {
 			return 0, fmt.Errorf("spooling to disk: %w", err)
 		}
 		s.mem = nil
+		s.wbuf = make([]byte, 0, spoolBlock)
 	}
 	s.size += int64(len(p))
-	if s.file != nil {
-		return s.file.Write(p)
+	if s.file == nil {
+		s.mem = append(s.mem, p...)
+		return len(p), nil
 	}
-	s.mem = append(s.mem, p...)
+	if len(s.wbuf)+len(p) > cap(s.wbuf) {
+		if err := s.flush(); err != nil {
+			return 0, err
+		}
+		if len(p) >= cap(s.wbuf) {
+			return s.file.Write(p)
+		}
+	}
+	s.wbuf = append(s.wbuf, p...)
 	return len(p), nil
+}
+
+// flush writes the gathered bytes to the file.
+func (s *spool) flush() error {
+	if len(s.wbuf) == 0 {
+		return nil
+	}
+	_, err := s.file.Write(s.wbuf)
+	s.wbuf = s.wbuf[:0]
+	if err != nil {
+		return fmt.Errorf("spooling to disk: %w", err)
+	}
+	return nil
 }
 
 // ReadAt reads len(p) bytes at off.
 func (s *spool) ReadAt(p []byte, off int64) (int, error) {
-	if s.file != nil {
-		return s.file.ReadAt(p, off)
+	if s.file == nil {
+		if off >= int64(len(s.mem)) {
+			return 0, io.EOF
+		}
+		n := copy(p, s.mem[off:])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
 	}
-	if off >= int64(len(s.mem)) {
-		return 0, io.EOF
+	if err := s.flush(); err != nil {
+		return 0, err
 	}
-	n := copy(p, s.mem[off:])
+	if off < s.roff || off+int64(len(p)) > s.roff+int64(len(s.rbuf)) {
+		if len(p) > spoolBlock {
+			return s.file.ReadAt(p, off)
+		}
+		// Pass 2 reads in order: read ahead a block.
+		if s.rbuf == nil {
+			s.rbuf = make([]byte, spoolBlock)
+		}
+		n, err := s.file.ReadAt(s.rbuf[:cap(s.rbuf)], off)
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		s.rbuf, s.roff = s.rbuf[:n], off
+	}
+	n := copy(p, s.rbuf[off-s.roff:])
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -62,12 +115,15 @@ func (s *spool) WriteTo(w io.Writer) (int64, error) {
 		n, err := w.Write(s.mem)
 		return int64(n), err
 	}
+	if err := s.flush(); err != nil {
+		return 0, err
+	}
 	return io.Copy(w, io.NewSectionReader(s.file, 0, s.size))
 }
 
 // Close releases the memory and removes the temporary file.
 func (s *spool) Close() error {
-	s.mem = nil
+	s.mem, s.wbuf, s.rbuf = nil, nil, nil
 	if s.file == nil {
 		return nil
 	}

@@ -76,6 +76,7 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	}
 	input := newSpool(r.TempDir, limit)
 	defer input.Close()
+	input.grow(256 << 10)
 
 	// Pass 1: spool every document and find the configuration, which Helm 3
 	// places after the workloads it configures.
@@ -110,6 +111,7 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 
 	output := newSpool(r.TempDir, limit)
 	defer output.Close()
+	output.grow(input.size + input.size/4) // the overlay adds some
 	if !cfg.IsEnabled() {
 		if err := copyThrough(input, entries, output); err != nil {
 			return nil, err

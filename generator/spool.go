@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // spool holds bytes in memory up to a limit and in an unlinked-on-close
@@ -28,6 +29,14 @@ const spoolBlock = 256 << 10
 
 func newSpool(dir string, limit int64) *spool {
 	return &spool{dir: dir, limit: limit}
+}
+
+// grow makes room for n more bytes in memory at once, as far as the limit
+// allows: growing by appends copies the bytes and faults in pages twice.
+func (s *spool) grow(n int64) {
+	if s.file == nil {
+		s.mem = slices.Grow(s.mem, int(min(n, s.limit-int64(len(s.mem)))))
+	}
 }
 
 func (s *spool) Write(p []byte) (int, error) {

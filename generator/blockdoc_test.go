@@ -171,29 +171,36 @@ func TestBlockDocCases(t *testing.T) {
 	}
 }
 
+// goldenInputDocs returns the raw documents of every golden case's input.
+func goldenInputDocs(tb testing.TB) [][]byte {
+	tb.Helper()
+	inputs, err := filepath.Glob("testdata/golden/*/input.yaml")
+	if err != nil || len(inputs) == 0 {
+		tb.Fatalf("no golden inputs: %v", err)
+	}
+	var docs [][]byte
+	for _, path := range inputs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		docs = append(docs, splitRaw(data)...)
+	}
+	return docs
+}
+
 // TestBlockDocStreams indexes every document of the golden inputs and of
 // random streams: whatever the index takes, yaml.v3 reads the same way, and
 // the index takes every workload the stream generator writes.
 func TestBlockDocStreams(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/golden/*/input.yaml")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	var took, docs int
-	for _, path := range inputs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, raw := range splitRaw(data) {
-			_, body := splitPreamble(raw)
-			docs++
-			if len(body) > 0 && checkIndex(t, body) {
-				took++
-			}
+	docs := goldenInputDocs(t)
+	took := 0
+	for _, raw := range docs {
+		if _, body := splitPreamble(raw); len(body) > 0 && checkIndex(t, body) {
+			took++
 		}
 	}
-	t.Logf("golden inputs: the index took %d of %d documents", took, docs)
+	t.Logf("golden inputs: the index took %d of %d documents", took, len(docs))
 	g := &streamGen{r: rand.New(rand.NewSource(7))}
 	for range 100 {
 		stream, _ := g.stream()
@@ -210,16 +217,9 @@ func TestBlockDocStreams(t *testing.T) {
 }
 
 func FuzzBlockDoc(f *testing.F) {
-	inputs, _ := filepath.Glob("testdata/golden/*/input.yaml")
-	for _, path := range inputs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, raw := range splitRaw(data) {
-			_, body := splitPreamble(raw)
-			f.Add(body)
-		}
+	for _, raw := range goldenInputDocs(f) {
+		_, body := splitPreamble(raw)
+		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkIndex(t, body)

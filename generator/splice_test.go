@@ -281,15 +281,7 @@ spec:
 // inputs and of random streams; and the generated workloads never need
 // yaml.v3 at all.
 func TestPodSpecJSON(t *testing.T) {
-	var docs [][]byte
-	inputs, _ := filepath.Glob("testdata/golden/*/input.yaml")
-	for _, path := range inputs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs = append(docs, splitRaw(data)...)
-	}
+	docs := goldenInputDocs(t)
 	docs = append(docs, []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n  volumes:\n  - name: s\n    secret:\n      defaultMode: 0440\n"))
 	generated := len(docs)
 	g := &streamGen{r: rand.New(rand.NewSource(27))}

@@ -404,6 +404,9 @@ func (d *blockDoc) blockScalar(parent, col, pos int32) (int32, error) {
 		if ll.indent <= col {
 			break
 		}
+		if ll.kind == lineBad && (content == 0 || ll.indent < content) {
+			return 0, errNotBlock // a tab where the indentation should be
+		}
 		if content == 0 {
 			content = ll.indent
 		} else if ll.indent < content {

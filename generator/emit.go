@@ -256,7 +256,7 @@ func appendDoubleQuoted(buf []byte, s string) []byte {
 			buf = append(buf, `\n`...)
 		case r == '\t':
 			buf = append(buf, `\t`...)
-		case !yamlPrintable(r) || r == 0x2028 || r == 0x2029 || r == 0xfeff:
+		case !yamlPrintable(r) || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff:
 			buf = fmt.Appendf(buf, `\u%04x`, r)
 		default:
 			buf = utf8.AppendRune(buf, r)

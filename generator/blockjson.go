@@ -108,16 +108,23 @@ func appendPlainJSON(buf, s []byte) ([]byte, bool) {
 		return appendJSONString(buf, s), true
 	case jsonNumber(s):
 		return append(buf, s...), true
-	case len(s) > 1 && len(s) < 12 && s[0] == '0':
+	case len(s) > 1 && len(s) < 12 && s[0] == '0' && octalDigits(s[1:]):
 		// 0440: octal in yaml.v3 as in YAML 1.1, and common as a defaultMode
-		if n, err := strconv.ParseInt(string(s[1:]), 8, 64); err == nil {
-			return strconv.AppendInt(buf, n, 10), true
-		}
-		return buf, false
+		n, _ := strconv.ParseInt(string(s[1:]), 8, 64)
+		return strconv.AppendInt(buf, n, 10), true
 	case quantityString(s):
 		return appendJSONString(buf, s), true
 	}
 	return buf, false
+}
+
+func octalDigits(s []byte) bool {
+	for _, c := range s {
+		if c < '0' || c > '7' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainString reports whether a plain scalar surely reads as a string: it

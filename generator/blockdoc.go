@@ -380,8 +380,8 @@ func (d *blockDoc) blockScalar(parent, col, pos int32) (int32, error) {
 	l := d.lines[d.at]
 	b := d.body
 	i := pos + 1
-	for i < l.end && (b[i] == '+' || b[i] == '-') {
-		i++
+	if i < l.end && (b[i] == '+' || b[i] == '-') {
+		i++ // one chomping indicator
 	}
 	for i < l.end && (b[i] == ' ' || b[i] == '\t') {
 		i++

@@ -269,8 +269,16 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 			if bytes.Equal(first[i], second[i]) {
 				continue
 			}
-			a, err1 := parseStream(first[i])
-			b, err2 := parseStream(second[i])
+			// The preamble (separator, comments) is never parsed, and
+			// must come through as it was.
+			pre1, body1 := splitPreamble(first[i])
+			pre2, body2 := splitPreamble(second[i])
+			if !bytes.Equal(pre1, pre2) {
+				bad("rendering the output again changes the preamble of document %d: %q, then %q", i+1, pre1, pre2)
+				continue
+			}
+			a, err1 := parseStream(body1)
+			b, err2 := parseStream(body2)
 			if err1 != nil || err2 != nil {
 				bad("rendering the output again changes document %d, which does not parse: %v, %v", i+1, err1, err2)
 			} else if diff := cmp.Diff(dropNulls(a), dropNulls(b)); diff != "" {

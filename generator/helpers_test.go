@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -370,7 +371,9 @@ func decodePod(raw []byte, table kindTable) (overlaidPod, bool) {
 	}
 	m, _ := tmpl.(map[string]any)
 	data, _ := json.Marshal(m["spec"])
-	pod.err = json.Unmarshal(data, &pod.spec)
+	// Case-sensitive, as the API server reads: encoding/json would take a
+	// `ContAiners` key for containers.
+	pod.err = kjson.UnmarshalCaseSensitivePreserveInts(data, &pod.spec)
 	spec, _ := obj["spec"].(map[string]any)
 	vcts, _ := spec["volumeClaimTemplates"].([]any)
 	for _, v := range vcts {

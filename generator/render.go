@@ -428,7 +428,23 @@ func parseDocument(body []byte) (*yaml.Node, error) {
 	if err := checkDuplicateKeys(doc.Content[0], 0); err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
+	keepEmptyTagged(&doc, bytes.Split(body, []byte("\n")))
 	return &doc, nil
+}
+
+// keepEmptyTagged marks as strings the empty scalars written with the
+// non-specific tag `!`: yaml.v3 reads them as null, Kubernetes' YAML
+// reader (and the YAML spec) as "", and encoding would turn the one into
+// the other.
+func keepEmptyTagged(n *yaml.Node, lines [][]byte) {
+	if n.Kind == yaml.ScalarNode && n.Value == "" && n.ShortTag() == "!!null" &&
+		n.Line >= 1 && n.Line <= len(lines) && n.Column >= 1 && n.Column <= len(lines[n.Line-1]) &&
+		lines[n.Line-1][n.Column-1] == '!' {
+		n.Tag = "!!str"
+	}
+	for _, c := range n.Content {
+		keepEmptyTagged(c, lines)
+	}
 }
 
 // checkDuplicateKeys refuses mappings with a key twice. yaml.v3 checks that

@@ -214,7 +214,7 @@ func (d *blockDoc) mapping(parent, col, pos int32) (int32, error) {
 		if !ok {
 			return 0, errNotBlock
 		}
-		if d.duplicate(keysFrom, k) {
+		if d.duplicate(keysFrom, k) || d.nullKey(k) {
 			return 0, errNotBlock
 		}
 		d.keys = append(d.keys, k)
@@ -235,6 +235,19 @@ func (d *blockDoc) mapping(parent, col, pos int32) (int32, error) {
 		}
 		pos = l.start + l.indent
 	}
+}
+
+// nullKey reports whether an unquoted key reads as null, which the tree
+// road refuses.
+func (d *blockDoc) nullKey(k span) bool {
+	if k.from > 0 && (d.body[k.from-1] == '"' || d.body[k.from-1] == '\'') {
+		return false
+	}
+	switch string(d.body[k.from:k.to]) {
+	case "", "~", "null", "Null", "NULL":
+		return true
+	}
+	return false
 }
 
 func (d *blockDoc) duplicate(from int, k span) bool {

@@ -459,6 +459,10 @@ func checkDuplicateKeys(n *yaml.Node, depth int) error {
 		seen := make(map[string]bool, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!null" {
+				// Kubernetes' YAML reader refuses it: the release would not install.
+				return fmt.Errorf("line %d: a mapping key is null", k.Line)
+			}
 			if k.Kind == yaml.ScalarNode {
 				if seen[k.Value] {
 					return fmt.Errorf("line %d: mapping key %q already defined", k.Line, k.Value)

@@ -243,11 +243,7 @@ func (d *blockDoc) nullKey(k span) bool {
 	if k.from > 0 && (d.body[k.from-1] == '"' || d.body[k.from-1] == '\'') {
 		return false
 	}
-	switch string(d.body[k.from:k.to]) {
-	case "", "~", "null", "Null", "NULL":
-		return true
-	}
-	return false
+	return nullWord(d.body[k.from:k.to])
 }
 
 func (d *blockDoc) duplicate(from int, k span) bool {

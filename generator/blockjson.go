@@ -65,9 +65,6 @@ func (d *blockDoc) appendJSON(buf []byte, n int32) ([]byte, bool) {
 			}
 			return appendJSONString(buf, s), true
 		case '[', '{':
-			if len(bytes.TrimSpace(s[1:len(s)-1])) == 0 {
-				return append(buf, s[0], s[len(s)-1]), true
-			}
 			end, ok := flowJSON(b, v.from, v.to, 0, &buf)
 			return buf, ok && end == v.to
 		}
@@ -95,9 +92,10 @@ func (d *blockDoc) quotedKey(c int32) bool {
 // appendPlainJSON appends a plain scalar as the JSON value yaml.v3 resolves
 // it to, when it is sure to know it.
 func appendPlainJSON(buf, s []byte) ([]byte, bool) {
-	switch string(s) {
-	case "~", "null", "Null", "NULL":
+	if nullWord(s) {
 		return append(buf, "null"...), true
+	}
+	switch string(s) {
 	case "true", "True", "TRUE":
 		return append(buf, "true"...), true
 	case "false", "False", "FALSE":
@@ -139,10 +137,19 @@ func plainString(s []byte) bool {
 		return false
 	}
 	switch string(s) {
-	case "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE":
+	case "true", "True", "TRUE", "false", "False", "FALSE":
 		return false
 	}
-	return true
+	return !nullWord(s)
+}
+
+// nullWord reports whether a plain scalar reads as null in yaml.v3.
+func nullWord(s []byte) bool {
+	switch string(s) {
+	case "", "~", "null", "Null", "NULL":
+		return true
+	}
+	return false
 }
 
 // jsonNumber reports whether s is a decimal integer (at most 18 digits) or

@@ -127,7 +127,7 @@ func (d *blockDoc) strOrAbsent(n int32) (string, bool) {
 
 // stringMap reads a mapping of one-line scalars, such as labels.
 func (d *blockDoc) stringMap(n int32) (map[string]string, bool) {
-	if n < 0 || d.emptyFlowMap(n) {
+	if n < 0 || d.emptyFlow(n, '{') {
 		return nil, true
 	}
 	if d.nodes[n].kind != bMap {
@@ -152,7 +152,7 @@ func (d *blockDoc) stringMap(n int32) (map[string]string, bool) {
 func (d *blockDoc) editable(tmpl, spec int32) bool {
 	for _, key := range []string{"containers", "initContainers", "volumes"} {
 		list := d.get(spec, key)
-		if list < 0 || d.emptyFlowList(list) || d.null(list) {
+		if list < 0 || d.emptyFlow(list, '[') || d.null(list) {
 			continue
 		}
 		if d.nodes[list].kind != bSeq {
@@ -193,7 +193,7 @@ func (d *blockDoc) editable(tmpl, spec int32) bool {
 	}
 	md := d.get(tmpl, "metadata")
 	ann := d.get(md, "annotations")
-	return d.mapOrAbsent(md) && (d.mapOrAbsent(ann) || d.emptyFlowMap(ann))
+	return d.mapOrAbsent(md) && (d.mapOrAbsent(ann) || d.emptyFlow(ann, '{'))
 }
 
 // valueStart returns where the blanks before the one-line value n start.
@@ -218,15 +218,6 @@ func (d *blockDoc) emptied(n int32, empty string) splice {
 	return splice{from: v.line, to: v.end, text: append(line, '\n')}
 }
 
-// emptyFlowMap reports whether n is written `{}`.
-func (d *blockDoc) emptyFlowMap(n int32) bool {
-	if n < 0 {
-		return false
-	}
-	v := d.nodes[n]
-	return v.kind == bScalar && v.quote == '{' && len(bytes.TrimSpace(d.body[v.from+1:v.to-1])) == 0
-}
-
 // null reports whether n is a null: nothing, ~ or null.
 func (d *blockDoc) null(n int32) bool {
 	if n < 0 {
@@ -236,23 +227,16 @@ func (d *blockDoc) null(n int32) bool {
 	if v.kind == bNull {
 		return true
 	}
-	if v.kind != bScalar || v.quote != 0 {
-		return false
-	}
-	switch string(d.body[v.from:v.to]) {
-	case "~", "null", "Null", "NULL":
-		return true
-	}
-	return false
+	return v.kind == bScalar && v.quote == 0 && nullWord(d.body[v.from:v.to])
 }
 
-// emptyFlowList reports whether n is written `[]`.
-func (d *blockDoc) emptyFlowList(n int32) bool {
+// emptyFlow reports whether n is written `[]` (open '[') or `{}` ('{').
+func (d *blockDoc) emptyFlow(n int32, open byte) bool {
 	if n < 0 {
 		return false
 	}
 	v := d.nodes[n]
-	return v.kind == bScalar && v.quote == '[' && len(bytes.TrimSpace(d.body[v.from+1:v.to-1])) == 0
+	return v.kind == bScalar && v.quote == open && len(bytes.TrimSpace(d.body[v.from+1:v.to-1])) == 0
 }
 
 // compactSequences reports whether the document writes its lists with the
@@ -419,7 +403,7 @@ func (e *spliceEditor) insert(key string, i int, v any, st *Status) error {
 		return nil
 	}
 	ln := d.nodes[list]
-	if d.emptyFlowList(list) {
+	if d.emptyFlow(list, '[') {
 		// `key: []` becomes `key:` with the items below, in block style
 		// as the tree road writes it.
 		if !slices.Contains(e.opened, list) {
@@ -518,7 +502,7 @@ func (e *spliceEditor) writeStatus(st *Status) error {
 		col := int(d.nodes[e.tmpl].col)
 		text = fmt.Appendf(nil, "%smetadata:\n%s  annotations:\n%s    %s", spaces(col), spaces(col), spaces(col), line)
 		at = d.nodes[e.spec].line
-	case d.emptyFlowMap(ann):
+	case d.emptyFlow(ann, '{'):
 		// `annotations: {}` becomes a block mapping.
 		a := d.nodes[ann]
 		e.edits = append(e.edits, splice{from: d.valueStart(ann), to: a.to})

@@ -16,9 +16,13 @@ pkg=github.com/ethereum/go-ethereum/cmd/geth
 # Run go outside this repository, without its GOFLAGS, so only upstream's go.mod/go.sum count.
 gox() { (cd / && GOFLAGS='' go "$@"); }
 
-# `geth version` prints "Version: 1.17.10-stable"; the pin has a leading v.
+# `geth version` prints "Version: 1.17.10-stable"; the pin has a leading v. The
+# output is read whole first: `geth version | grep -q` fails under pipefail
+# whenever grep exits before geth has written its last line (SIGPIPE).
 have_pin() {
-  [[ -x $bin/geth ]] && "$bin/geth" version 2>/dev/null | grep -qx "Version: ${GETH_VERSION#v}-stable"
+  local out
+  [[ -x $bin/geth ]] && out=$("$bin/geth" version 2>/dev/null) &&
+    grep -qx "Version: ${GETH_VERSION#v}-stable" <<<"$out"
 }
 
 start=$EPOCHREALTIME

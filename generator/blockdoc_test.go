@@ -107,8 +107,8 @@ func checkIndex(t *testing.T, body []byte) bool {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		t.Fatalf("the index took a document yaml.v3 reads as two:\n%s", body)
 	}
-	if err := checkDuplicateKeys(doc.Content[0], 0); err != nil {
-		t.Fatalf("the index took a document with %v:\n%s", err, body)
+	if dups, err := checkKeys(doc.Content[0], 0); err != nil || len(dups) > 0 {
+		t.Fatalf("the index took a document with %v %v:\n%s", err, dups, body)
 	}
 	if err := sameStructure(&d, 0, doc.Content[0], ""); err != nil {
 		t.Fatalf("%v in:\n%s", err, body)

@@ -110,10 +110,28 @@ func appendPlainJSON(buf, s []byte) ([]byte, bool) {
 		// 0440: octal in yaml.v3 as in YAML 1.1, and common as a defaultMode
 		n, _ := strconv.ParseInt(string(s[1:]), 8, 64)
 		return strconv.AppendInt(buf, n, 10), true
-	case quantityString(s):
+	case quantityString(s), digitLedString(s):
 		return appendJSONString(buf, s), true
 	}
 	return buf, false
+}
+
+// digitLedString reports whether a plain scalar that starts with a digit
+// surely reads as a string, such as 001-peers.sh (a ConfigMap key used as
+// a subPath): it holds a letter that no number or timestamp has (not a
+// hex digit, nor the x and o of 0x and 0o, nor the t and z of a time).
+func digitLedString(s []byte) bool {
+	if len(s) == 0 || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'g' && c <= 'z' && c != 'o' && c != 't' && c != 'x' && c != 'z',
+			c >= 'G' && c <= 'Z' && c != 'O' && c != 'T' && c != 'X' && c != 'Z':
+			return true
+		}
+	}
+	return false
 }
 
 func octalDigits(s []byte) bool {

@@ -2,16 +2,15 @@ package generator
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Writing the overlay's own objects (containers, volumes) as block YAML,
 // straight from their JSON, for the splice editor: a tenth of the cost of
-// yaml.v3's encoder for the same text. Strings are written plain when that
-// surely reads back as the same string, as literal blocks when they span
-// lines, else quoted.
+// yaml.v3's encoder for the same text, and the same bytes: strings are
+// written in the style styleOf picks, which the tree road gives yaml.v3 too
+// (styleNodes), and what yaml.v3 writes its own way (double quotes, a list
+// right inside a list) is left to yaml.v3 on both roads.
 
 // emitYAML writes the JSON value data as block YAML at indentation 0, lists
 // in compact or indented style. ok false means it met a shape it does not
@@ -74,7 +73,9 @@ func (e *emitter) object(indent int, inItem bool) bool {
 			e.out = append(e.out, spaces(indent)...)
 		}
 		first = false
-		e.out = appendYAMLKey(e.out, key)
+		if e.out, ok = appendYAMLKey(e.out, key); !ok {
+			return false
+		}
 		e.out = append(e.out, ':')
 		if !e.value(indent) {
 			return false
@@ -115,8 +116,8 @@ func (e *emitter) value(indent int) bool {
 		if !ok {
 			return false
 		}
-		e.out = appendYAMLString(e.out, s, indent+2)
-		return true
+		e.out, ok = appendYAMLString(e.out, s, indent+2)
+		return ok
 	default:
 		start := e.i
 		for e.i < len(e.data) && !strings.ContainsRune(",}] \n", rune(e.data[e.i])) {
@@ -202,20 +203,25 @@ func (e *emitter) str() (string, bool) {
 	return "", false
 }
 
-func appendYAMLKey(buf []byte, key string) []byte {
-	if plainStringValue(key) {
-		return append(buf, key...)
+func appendYAMLKey(buf []byte, key string) ([]byte, bool) {
+	switch keyStyleOf(key) {
+	case stylePlain:
+		return append(buf, key...), true
+	case styleSingle:
+		return appendSingleQuoted(buf, key), true
 	}
-	return appendQuoted(buf, key)
+	return buf, false // yaml.v3 writes keys it double-quotes its own way
 }
 
 // appendYAMLString writes " value\n" for a string, whose continuation
-// lines, if it is a literal block, are indented to column indent.
-func appendYAMLString(buf []byte, s string, indent int) []byte {
-	switch {
-	case plainStringValue(s):
-		return append(append(append(buf, ' '), s...), '\n')
-	case literalOK(s):
+// lines, if it is a literal block, are indented to column indent. ok false
+// means a double-quoted string, which yaml.v3 writes in its own way: the
+// caller asks yaml.v3, so both roads write the same bytes.
+func appendYAMLString(buf []byte, s string, indent int) ([]byte, bool) {
+	switch styleOf(s) {
+	case stylePlain:
+		return append(append(append(buf, ' '), s...), '\n'), true
+	case styleLiteral:
 		header := " |-\n"
 		body := s
 		if strings.HasSuffix(s, "\n") {
@@ -228,99 +234,9 @@ func appendYAMLString(buf []byte, s string, indent int) []byte {
 			}
 			buf = append(append(buf, line...), '\n')
 		}
-		return buf
+		return buf, true
+	case styleSingle:
+		return append(appendSingleQuoted(append(buf, ' '), s), '\n'), true
 	}
-	return append(appendQuoted(append(buf, ' '), s), '\n')
-}
-
-// appendQuoted writes s single-quoted when it is printable ASCII on one
-// line, else double-quoted as JSON writes it (JSON's escapes are YAML's).
-func appendQuoted(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] > '~' {
-			return appendDoubleQuoted(buf, s)
-		}
-	}
-	return append(append(append(buf, '\''), strings.ReplaceAll(s, "'", "''")...), '\'')
-}
-
-// appendDoubleQuoted writes s double-quoted, escaping what YAML does not
-// allow as it is, or reads as a line break.
-func appendDoubleQuoted(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			buf = append(buf, '\\', byte(r))
-		case r == '\n':
-			buf = append(buf, `\n`...)
-		case r == '\t':
-			buf = append(buf, `\t`...)
-		case !yamlPrintable(r) || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff:
-			buf = fmt.Appendf(buf, `\u%04x`, r)
-		default:
-			buf = utf8.AppendRune(buf, r)
-		}
-	}
-	return append(buf, '"')
-}
-
-// plainValue reports whether s, written plain, surely reads back as the
-// string s: printable ASCII, no indicator first, no `: ` or ` #`, and a
-// start that makes it no number, boolean or null.
-func plainStringValue(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || s[len(s)-1] == ':' ||
-		strings.Contains(s, ": ") || strings.Contains(s, " #") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	switch strings.ToLower(s) {
-	case "y", "n", "yes", "no", "on", "off":
-		return false // booleans in YAML 1.1
-	}
-	b := []byte(s)
-	if s[0] == '-' && len(s) > 1 && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z') {
-		return true // -c, --flag
-	}
-	return plainString(b) || quantityString(b)
-}
-
-// literalOK reports whether s can be a literal block scalar that reads
-// back exactly: several lines, printable, no blank first or last on a
-// line (first only on the first), at most one final line break.
-func literalOK(s string) bool {
-	if !strings.Contains(s, "\n") || strings.HasSuffix(s, "\n\n") || strings.HasPrefix(s, "\n") {
-		return false
-	}
-	if s[0] == ' ' || s[0] == '\t' {
-		return false // the block would need an indentation indicator
-	}
-	if strings.ContainsAny(s, "\u0085\u2028\u2029\ufeff") {
-		return false // line breaks to YAML 1.1, or a byte order mark
-	}
-	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		if line != "" && (line[len(line)-1] == ' ' || line[len(line)-1] == '\t') {
-			return false
-		}
-		for _, r := range line {
-			if r != '\t' && !yamlPrintable(r) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// yamlPrintable reports whether YAML allows r as it is in a scalar.
-func yamlPrintable(r rune) bool {
-	switch {
-	case r < ' ', r == 0x7f, r >= 0x80 && r < 0xa0 && r != 0x85,
-		r >= 0xd800 && r <= 0xdfff, r == 0xfffe, r == 0xffff:
-		return false
-	}
-	return true
+	return buf, false
 }

@@ -218,10 +218,6 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		if !ok {
 			continue
 		}
-		if err := checkDuplicateKeys(obj, 0); err != nil {
-			fail(item, fmt.Errorf("not valid YAML: %w", err))
-			continue
-		}
 		seen := len(report.Findings)
 		if _, err := st.object(obj, wk, e); err != nil {
 			meta := krmMeta(item)

@@ -480,12 +480,14 @@ func itemsAsValues(t *testing.T, items []*kyaml.RNode) []any {
 	t.Helper()
 	var out []any
 	for _, item := range items {
-		data, err := item.MarshalJSON()
+		// As YAML, read by Kubernetes' reader: RNode.MarshalJSON refuses a
+		// key written twice, which Kubernetes reads as its last value.
+		data, err := item.String()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var v any
-		if err := sigsyaml.Unmarshal(data, &v); err != nil {
+		if err := sigsyaml.Unmarshal([]byte(data), &v); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, v)

@@ -12,7 +12,9 @@ import (
 
 // Small in-place edits on yaml.v3 nodes. Editing the parsed tree, instead of
 // decoding into structs and encoding again, keeps comments, key order and
-// every field this program does not know about.
+// every field this program does not know about. A key written twice in a
+// mapping is read and edited at its last place, which is the one
+// Kubernetes' YAML reader keeps.
 
 // mapGet returns the value of key, following aliases: reading through an
 // alias sees what a YAML parser sees.
@@ -21,12 +23,21 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return resolveAlias(m.Content[i+1])
-		}
+	if i := lastKey(m, key); i >= 0 {
+		return resolveAlias(m.Content[i+1])
 	}
 	return nil
+}
+
+// lastKey returns the index in m.Content of the last key named key, -1 when
+// there is none.
+func lastKey(m *yaml.Node, key string) int {
+	for i := len(m.Content)&^1 - 2; i >= 0; i -= 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
@@ -59,11 +70,9 @@ func mapPath(m *yaml.Node, keys ...string) *yaml.Node {
 // mapSet sets key to value, replacing an existing value in place (so its key
 // keeps its position and comments) or appending the pair.
 func mapSet(m *yaml.Node, key string, value *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content[i+1] = value
-			return
-		}
+	if i := lastKey(m, key); i >= 0 {
+		m.Content[i+1] = value
+		return
 	}
 	m.Content = append(m.Content, scalar(key), value)
 }
@@ -71,15 +80,7 @@ func mapSet(m *yaml.Node, key string, value *yaml.Node) {
 // moveBefore moves the pair of key right before the pair of before, when
 // both exist.
 func moveBefore(m *yaml.Node, key, before string) {
-	from, to := -1, -1
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		switch m.Content[i].Value {
-		case key:
-			from = i
-		case before:
-			to = i
-		}
-	}
+	from, to := lastKey(m, key), lastKey(m, before)
 	if from < 0 || to < 0 || from < to {
 		return
 	}
@@ -92,11 +93,8 @@ func mapDelete(m *yaml.Node, key string) {
 	if m == nil {
 		return
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return
-		}
+	if i := lastKey(m, key); i >= 0 {
+		m.Content = slices.Delete(m.Content, i, i+2)
 	}
 }
 
@@ -106,10 +104,7 @@ func mapDelete(m *yaml.Node, key string) {
 // fields left empty, and a second run agree on where it goes. Another kind
 // of value is an error.
 func mapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created bool, err error) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value != key {
-			continue
-		}
+	if i := lastKey(m, key); i >= 0 {
 		n = m.Content[i+1]
 		if target := resolveAlias(n); n.Kind == yaml.AliasNode && target != nil && target.Kind == kind {
 			// Editing the anchored node would edit every use of the anchor
@@ -129,7 +124,6 @@ func mapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created 
 			}
 			return nil, false, fmt.Errorf("%s: not %s", key, want)
 		}
-		break
 	}
 	n = &yaml.Node{Kind: kind}
 	if kind == yaml.MappingNode {
@@ -176,18 +170,8 @@ func toNode(v any) (*yaml.Node, error) {
 		return nil, err
 	}
 	n := doc.Content[0]
-	blockStyle(n)
+	styleNodes(n)
 	return n, nil
-}
-
-// blockStyle drops the flow and quoting styles that parsing JSON leaves, so
-// new nodes look like the hand-written YAML around them. The encoder still
-// quotes strings that would read as another type ("true", "on", "10").
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
 }
 
 // decodeNode decodes a node into a typed value through JSON, so k8s.io/api

@@ -365,8 +365,9 @@ func sameValue(a, b *yaml.Node) bool {
 }
 
 // cleanCopy copies a tree as JSON sees it: aliases replaced by what they
-// refer to, merge keys (<<) by the keys they merge, without comments,
-// anchors or flow style. JSON patches apply to that form.
+// refer to, merge keys (<<) by the keys they merge, a key written twice by
+// its last value, without comments, anchors or flow style. JSON patches
+// apply to that form.
 func cleanCopy(n *yaml.Node) *yaml.Node {
 	n = derefAlias(n)
 	c := &yaml.Node{Kind: n.Kind, Style: n.Style &^ yaml.FlowStyle, Tag: n.Tag, Value: n.Value}
@@ -386,6 +387,9 @@ func cleanCopy(n *yaml.Node) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !isMergeKey(k) {
+			if lastKey(n, k.Value) != i {
+				continue // written again further down, which is what counts
+			}
 			c.Content = append(c.Content, cleanCopy(k), cleanCopy(v))
 			done[k.Value] = true
 			continue

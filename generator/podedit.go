@@ -84,7 +84,7 @@ func rewireMounts(spec *yaml.Node, rename map[string]string) []Rewire {
 				}
 				done = append(done, Rewire{Container: scalarValue(mapGet(c, "name")),
 					MountPath: scalarValue(mapGet(m, "mountPath")), Volume: name.Value, Copy: to})
-				name.Value = to
+				setStyled(name, to)
 			}
 		}
 	}

@@ -19,6 +19,11 @@ type streamGen struct {
 	r   *rand.Rand
 	b   strings.Builder
 	seq int
+	// odd writes some workloads in YAML outside the fast road's subset (a
+	// key twice, a tab after a colon, CRLF, an anchor), so streams mix
+	// both roads, and unselected odd workloads must pass through as they
+	// are (issue 12).
+	odd bool
 }
 
 // volumeTypes are the volumes a pod may get; the name says the type, so a
@@ -150,6 +155,31 @@ var workloadKinds = []struct {
 }
 
 func (g *streamGen) workload() {
+	start := g.b.Len()
+	g.writeWorkload()
+	if !g.odd || !g.chance(0.3) {
+		return
+	}
+	doc := g.b.String()[start:]
+	for _, odd := range g.r.Perm(4)[:1+g.r.Intn(2)] {
+		switch odd {
+		case 0: // a label written twice, as some charts do
+			doc = strings.Replace(doc, "\n  labels:\n", "\n  labels:\n    helm.sh/chart: c-1.0\n    helm.sh/chart: c-1.0\n", 1)
+		case 1:
+			doc = strings.Replace(doc, "image: ", "image:\t", 1)
+		case 2:
+			doc = strings.ReplaceAll(doc, "\n", "\r\n")
+		case 3:
+			doc = strings.Replace(doc, "\n  labels:", "\n  labels: &labels", 1)
+		}
+	}
+	rest := g.b.String()[:start]
+	g.b.Reset()
+	g.b.WriteString(rest)
+	g.b.WriteString(doc)
+}
+
+func (g *streamGen) writeWorkload() {
 	g.seq++
 	k := workloadKinds[g.r.Intn(len(workloadKinds))]
 	name := fmt.Sprintf("w-%d", g.seq)
@@ -339,7 +369,7 @@ func (g *streamGen) container(indent int, name string, volumes, paths []string, 
 		g.line(in, "  - name: %s", v)
 		g.line(in, "    mountPath: %s", paths[i])
 		if g.chance(0.2) {
-			g.line(in, "    subPath: sub")
+			g.line(in, "    subPath: %s", g.pick("sub", "001-sub.sh", `"true"`, "'10'"))
 		}
 		if g.chance(0.2) {
 			g.line(in, "    readOnly: true")
@@ -352,8 +382,8 @@ func (g *streamGen) container(indent int, name string, volumes, paths []string, 
 
 func TestRenderRandomStreams(t *testing.T) {
 	const streams = 300
-	g := &streamGen{r: rand.New(rand.NewSource(20261127))}
-	succeeded := 0
+	g := &streamGen{r: rand.New(rand.NewSource(20261127)), odd: true}
+	succeeded, spliced, tree, oddKept := 0, 0, 0, 0
 	for i := range streams {
 		in, cfg := g.stream()
 		fail := func(format string, args ...any) {
@@ -381,6 +411,13 @@ func TestRenderRandomStreams(t *testing.T) {
 			continue
 		}
 		succeeded++
+		spliced += report.spliced
+		tree += len(report.Workloads) - report.spliced
+		for _, raw := range splitRaw(out) {
+			if isOdd(raw) && !bytes.Contains(raw, []byte(StatusAnnotation)) && bytes.Contains(raw, []byte("containers:")) {
+				oddKept++ // byte for byte: checkInvariants says so
+			}
+		}
 		for _, p := range checkInvariants(in, out, report, cfg.Kinds) {
 			fail("%s", p)
 		}
@@ -403,5 +440,20 @@ func TestRenderRandomStreams(t *testing.T) {
 	if succeeded < streams/2 {
 		t.Errorf("only %d of %d random streams rendered; the generator makes too many invalid ones", succeeded, streams)
 	}
-	t.Logf("%d of %d random streams rendered", succeeded, streams)
+	if spliced == 0 || tree == 0 || oddKept == 0 {
+		t.Errorf("%d workloads spliced, %d on the tree road, %d odd workloads left alone: want some of each", spliced, tree, oddKept)
+	}
+	t.Logf("%d of %d random streams rendered: %d workloads spliced, %d on the tree road, %d odd workloads left alone",
+		succeeded, streams, spliced, tree, oddKept)
+}
+
+// isOdd reports whether streamGen wrote a document outside the fast road's
+// subset.
+func isOdd(raw []byte) bool {
+	for _, mark := range []string{"helm.sh/chart: c-1.0\n    helm.sh/chart", "image:\t", "\r\n", "&labels"} {
+		if bytes.Contains(raw, []byte(mark)) {
+			return true
+		}
+	}
+	return false
 }

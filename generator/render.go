@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // DefaultMemoryLimit is how many bytes of a stream a Renderer holds in
@@ -29,7 +32,8 @@ type Renderer struct {
 	// MemoryLimit is DefaultMemoryLimit when zero.
 	MemoryLimit int64
 
-	treeOnly bool // tests: edit every workload through yaml.v3 nodes
+	treeOnly  bool // tests: edit every workload through yaml.v3 nodes
+	rerunAnew bool // tests: write a document overlaid again anew, even when its object is the same
 }
 
 // Report says what a render did.
@@ -192,6 +196,7 @@ type run struct {
 	seen       []string        // workloads in the stream, for messages
 	errs       []error
 	treeOnly   bool     // no splicing: every workload goes through yaml.v3
+	rerunAnew  bool     // no keeping the bytes of a document overlaid again
 	doc        blockDoc // reused for every document
 	projection []byte   // reused by blockDoc.podSpec
 	rendered   map[renderKey][]byte
@@ -222,7 +227,7 @@ func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report 
 	if err != nil {
 		return err
 	}
-	st.treeOnly = r.treeOnly
+	st.treeOnly, st.rerunAnew = r.treeOnly, r.rerunAnew
 	var raw []byte
 	for _, e := range entries {
 		if e.config {
@@ -263,7 +268,38 @@ func (st *run) finish() error {
 }
 
 // document handles one document of pass 2 and returns the bytes to write.
+// A document overlaid before, which this run gives the same object again,
+// keeps its bytes: a second run changes nothing, whichever road either run
+// took (the tree road writes yaml.v3's layout, which splicing into it
+// again need not reproduce).
 func (st *run) document(e entry, raw []byte) ([]byte, error) {
+	out, err := st.overlayDocument(e, raw)
+	if err != nil || st.rerunAnew || bytes.Equal(out, raw) || !bytes.Contains(raw, statusMarker) {
+		return out, err
+	}
+	_, before := splitPreamble(raw)
+	if _, after := splitPreamble(out); sameObject(before, after) {
+		return raw, nil
+	}
+	return out, nil
+}
+
+// statusMarker is how a cheap look tells a document overlaid before.
+var statusMarker = []byte(StatusAnnotation)
+
+// sameObject reports whether two documents' bodies hold the same object, as
+// Kubernetes reads them.
+func sameObject(x, y []byte) bool {
+	var a, b any
+	if sigsyaml.Unmarshal(x, &a) != nil || sigsyaml.Unmarshal(y, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// overlayDocument overlays one document of pass 2, if it is a selected
+// workload, and returns the bytes to write.
+func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
 	switch {
 	case e.h.empty:
 		return raw, nil
@@ -287,6 +323,14 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 	}
 	doc, err := parseBody(preamble, body)
 	if err != nil {
+		// Whether a workload is selected depends only on its metadata:
+		// read that as Kubernetes does, and leave alone what is not ours
+		// to change, whatever yaml.v3 thinks of the rest.
+		if meta, ok := lenientMeta(body, wk, e.h.kind); ok && !st.cfg.selectWorkload(meta).selected {
+			st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
+			st.noteSkipped(meta, "")
+			return raw, nil
+		}
 		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
 	}
 	changed, err := st.object(doc.Content[0], wk, e)
@@ -319,7 +363,19 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	}
 	meta.templateAnnotations = stringMap(mapPath(tmpl, "metadata", "annotations"))
 	osName := scalarValue(mapPath(tmpl, "spec", "os", "name"))
-	return st.workload(e, wk, meta, st.cfg.selectWorkload(meta), field, osName, &treeEditor{tmpl: tmpl})
+	sel := st.cfg.selectWorkload(meta)
+	if sel.selected {
+		dups, err := checkKeys(root, 0)
+		if err != nil {
+			return false, fmt.Errorf("%s: not valid YAML: %w", docLabel(e, meta.namespace, meta.name), err)
+		}
+		slices.SortStableFunc(dups, func(a, b duplicateKey) int { return a.line - b.line })
+		for _, d := range dups {
+			st.report.Findings = append(st.report.Findings, Finding{Document: docLabel(e, meta.namespace, meta.name),
+				Message: fmt.Sprintf("key %q is written twice (lines %d and %d): Kubernetes reads the last one, and so does the overlay", d.key, d.first, d.line)})
+		}
+	}
+	return st.workload(e, wk, meta, sel, field, osName, &treeEditor{tmpl: tmpl})
 }
 
 // workload overlays one workload, read by object or spliced, if sel
@@ -425,9 +481,6 @@ func parseDocument(body []byte) (*yaml.Node, error) {
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("not a Kubernetes object: not a mapping")
 	}
-	if err := checkDuplicateKeys(doc.Content[0], 0); err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
 	keepEmptyTagged(&doc, bytes.Split(body, []byte("\n")))
 	return &doc, nil
 }
@@ -447,36 +500,91 @@ func keepEmptyTagged(n *yaml.Node, lines [][]byte) {
 	}
 }
 
-// checkDuplicateKeys refuses mappings with a key twice. yaml.v3 checks that
-// only when decoding into Go values, not into nodes, and readers disagree on
-// which value wins: the sidecar could land in a containers list that the API
-// server then never sees.
-func checkDuplicateKeys(n *yaml.Node, depth int) error {
+// checkKeys refuses a mapping key that is null, as Kubernetes' YAML reader
+// does (the release would not install), and lists the keys written twice
+// in one mapping. Kubernetes takes the last of them; so do the tree
+// helpers (mapGet and the rest), so the overlay reads and edits what the
+// API server will see.
+func checkKeys(n *yaml.Node, depth int) (dups []duplicateKey, err error) {
 	if depth > 1000 {
-		return errors.New("nested too deeply")
+		return nil, errors.New("nested too deeply")
 	}
 	if n.Kind == yaml.MappingNode {
-		seen := make(map[string]bool, len(n.Content)/2)
+		var seen map[string]int
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!null" {
-				// Kubernetes' YAML reader refuses it: the release would not install.
-				return fmt.Errorf("line %d: a mapping key is null", k.Line)
+			if k.Kind != yaml.ScalarNode {
+				continue
 			}
-			if k.Kind == yaml.ScalarNode {
-				if seen[k.Value] {
-					return fmt.Errorf("line %d: mapping key %q already defined", k.Line, k.Value)
-				}
-				seen[k.Value] = true
+			if k.ShortTag() == "!!null" {
+				return nil, fmt.Errorf("line %d: a mapping key is null", k.Line)
 			}
+			if seen == nil {
+				seen = make(map[string]int, len(n.Content)/2)
+			}
+			if line, ok := seen[k.Value]; ok {
+				dups = append(dups, duplicateKey{key: k.Value, first: line, line: k.Line})
+			}
+			seen[k.Value] = k.Line
 		}
 	}
 	for _, c := range n.Content {
-		if err := checkDuplicateKeys(c, depth+1); err != nil {
-			return err
+		more, err := checkKeys(c, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		dups = append(dups, more...)
+	}
+	return dups, nil
+}
+
+// duplicateKey is a key written again, at line, in the mapping where it was
+// first written at first.
+type duplicateKey struct {
+	key         string
+	first, line int
+}
+
+// lenientMeta reads what selection looks at (kind, name, namespace,
+// labels, annotations and the pod template's annotations) as Kubernetes'
+// YAML reader does: the last of duplicate keys wins, and the rest of the
+// document may be anything that reader takes.
+func lenientMeta(body []byte, wk WorkloadKind, kind string) (workloadMeta, bool) {
+	var obj map[string]any
+	if err := sigsyaml.Unmarshal(body, &obj); err != nil || obj == nil {
+		return workloadMeta{}, false
+	}
+	md, _ := obj["metadata"].(map[string]any)
+	tmpl := obj
+	for _, f := range wk.templatePath() {
+		tmpl, _ = tmpl[f].(map[string]any)
+	}
+	tmd, _ := tmpl["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	namespace, _ := md["namespace"].(string)
+	return workloadMeta{
+		kind:                kind,
+		name:                name,
+		namespace:           namespace,
+		labels:              anyStrings(md["labels"]),
+		annotations:         anyStrings(md["annotations"]),
+		templateAnnotations: anyStrings(tmd["annotations"]),
+	}, true
+}
+
+// anyStrings keeps the string values of a decoded mapping.
+func anyStrings(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
 		}
 	}
-	return nil
+	return out
 }
 
 // parseHeader reads apiVersion and kind from a document the line scan could
@@ -490,6 +598,14 @@ func parseHeader(raw []byte) (apiVersion, kind string, err error) {
 	if err := dec.Decode(&h); err != nil {
 		if errors.Is(err, io.EOF) {
 			return "", "", nil
+		}
+		// yaml.v3 refuses some YAML that Kubernetes' reader takes (a key
+		// written twice): what the document is must not depend on it.
+		var k struct{ APIVersion, Kind any }
+		if sigsyaml.Unmarshal(raw, &k) == nil {
+			a, _ := k.APIVersion.(string)
+			kind, _ := k.Kind.(string)
+			return a, kind, nil
 		}
 		return "", "", fmt.Errorf("not valid YAML: %w", err)
 	}

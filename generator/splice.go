@@ -488,12 +488,11 @@ func (e *spliceEditor) writeStatus(st *Status) error {
 	}
 	st.created("metadata", md < 0)
 	st.created("metadata.annotations", ann < 0)
-	st.Version = statusVersion
-	data, err := json.Marshal(st)
+	data, err := st.marshal()
 	if err != nil {
 		return err
 	}
-	line := StatusAnnotation + ": '" + strings.ReplaceAll(string(data), "'", "''") + "'\n"
+	line := StatusAnnotation + ": " + yamlString(string(data)) + "\n"
 	var text []byte
 	var at int32
 	switch {
@@ -630,35 +629,6 @@ func spaces(n int) string {
 
 const blanks = "                                                                " +
 	"                                                                "
-
-// yamlString writes s as a YAML scalar that reads back as the string s:
-// plain when that is safe, else single-quoted.
-func yamlString(s string) string {
-	if plainSafe(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// plainSafe reports whether s, written plain, reads back as the string s
-// in YAML 1.1 and 1.2 alike: a letter first, then letters, digits and
-// - . _ /, and not a word that reads as a boolean or null.
-func plainSafe(s string) bool {
-	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '/') {
-			return false
-		}
-	}
-	switch strings.ToLower(s) {
-	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
-		return false
-	}
-	return true
-}
 
 // unsplice removes from the pod template tmpl what its status annotation
 // says the overlay added, by cutting it out of the text, and returns the

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -326,4 +327,58 @@ func TestPodSpecJSON(t *testing.T) {
 		t.Fatal("compared nothing")
 	}
 	t.Logf("compared %d pod specs", compared)
+}
+
+// TestRerunWritesOneText: what the overlay adds is written in one text on
+// both roads (issue 12): a first run on the tree road and a second run on
+// the fast road, which cuts the overlay out and splices it in again, write
+// the same bytes, but for where comment lines sit that yaml.v3 placed
+// between the last item of a list and what the overlay added after it.
+// (Render keeps the first run's bytes all the same, since the object did
+// not change; rerunAnew turns that off here.)
+func TestRerunWritesOneText(t *testing.T) {
+	var moved []string
+	spliced := 0
+	for _, c := range goldenCases(t) {
+		in, err := os.ReadFile(filepath.Join(c.dir, "input.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first, second bytes.Buffer
+		report, err := (&Renderer{Config: goldenConfig(t, c.dir), treeOnly: true}).Render(bytes.NewReader(in), &first)
+		if err != nil || len(report.Workloads) == 0 {
+			continue
+		}
+		again, err := (&Renderer{Config: report.Config, rerunAnew: true}).Render(bytes.NewReader(first.Bytes()), &second)
+		if err != nil {
+			t.Errorf("%s: rendering again: %v", c.name, err)
+			continue
+		}
+		spliced += again.spliced // the rest (CRLF, anchors) take the tree road again
+		if bytes.Equal(first.Bytes(), second.Bytes()) {
+			continue
+		}
+		if diff := cmp.Diff(withoutCommentLines(first.String()), withoutCommentLines(second.String())); diff != "" {
+			t.Errorf("%s: the second run writes other text (-tree road +fast road):\n%s", c.name, diff)
+		}
+		moved = append(moved, c.name)
+	}
+	if want := []string{"comments-and-empty-documents", "tabs-in-comments"}; !slices.Equal(moved, want) {
+		t.Errorf("comment lines moved in %v, want %v", moved, want)
+	}
+	if spliced < 50 {
+		t.Errorf("the second runs spliced only %d workloads", spliced)
+	}
+	t.Logf("%d workloads spliced over the tree road's output", spliced)
+}
+
+// withoutCommentLines drops the lines that hold only a comment.
+func withoutCommentLines(s string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if t := strings.TrimLeft(line, " \t"); !strings.HasPrefix(t, "#") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -39,6 +41,35 @@ type Rewire struct {
 }
 
 const statusVersion = 1
+
+// marshal writes the status as the annotation holds it: JSON in ASCII
+// (other characters escaped), which both roads write single-quoted.
+func (s *Status) marshal() ([]byte, error) {
+	s.Version = statusVersion
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i, r := range string(data) {
+		if r < utf8.RuneSelf {
+			if out != nil {
+				out = append(out, byte(r))
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(data)+16), data[:i]...)
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			out = fmt.Appendf(out, `\u%04x`, u)
+		}
+	}
+	if out == nil {
+		return data, nil
+	}
+	return out, nil
+}
 
 func (s *Status) created(field string, yes bool) {
 	if yes && !slices.Contains(s.Created, field) {
@@ -77,12 +108,13 @@ func writeStatus(tmpl *yaml.Node, s *Status) error {
 		return err
 	}
 	s.created("metadata.annotations", created)
-	s.Version = statusVersion
-	data, err := json.Marshal(s)
+	data, err := s.marshal()
 	if err != nil {
 		return err
 	}
-	mapSet(ann, StatusAnnotation, scalar(string(data)))
+	v := scalar(string(data))
+	v.Style = styleOf(v.Value).yamlNodeStyle()
+	mapSet(ann, StatusAnnotation, v)
 	return nil
 }
 
@@ -108,7 +140,7 @@ func stripTemplate(tmpl *yaml.Node) (bool, error) {
 				}
 				for _, m := range seqItems(mapGet(c, "volumeMounts")) {
 					if v := mapGet(m, "name"); v != nil && v.Value == r.Copy && scalarValue(mapGet(m, "mountPath")) == r.MountPath {
-						v.Value = r.Volume
+						setStyled(v, r.Volume)
 					}
 				}
 			}

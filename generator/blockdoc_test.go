@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )
@@ -196,16 +197,16 @@ func TestBlockDocStreams(t *testing.T) {
 	docs := goldenInputDocs(t)
 	took := 0
 	for _, raw := range docs {
-		if _, body := splitPreamble(raw); len(body) > 0 && checkIndex(t, body) {
+		if _, body := stream.SplitPreamble(raw); len(body) > 0 && checkIndex(t, body) {
 			took++
 		}
 	}
 	t.Logf("golden inputs: the index took %d of %d documents", took, len(docs))
 	g := &streamGen{r: rand.New(rand.NewSource(7))}
 	for range 100 {
-		stream, _ := g.stream()
-		for _, raw := range splitRaw(stream) {
-			_, body := splitPreamble(raw)
+		s, _ := g.stream()
+		for _, raw := range splitRaw(s) {
+			_, body := stream.SplitPreamble(raw)
 			if len(body) == 0 || isConfigDoc(raw) {
 				continue
 			}
@@ -218,7 +219,7 @@ func TestBlockDocStreams(t *testing.T) {
 
 func FuzzBlockDoc(f *testing.F) {
 	for _, raw := range goldenInputDocs(f) {
-		_, body := splitPreamble(raw)
+		_, body := stream.SplitPreamble(raw)
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
@@ -37,7 +38,7 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	input := newSpool(r.TempDir, limit)
+	input := stream.NewSpool(r.TempDir, limit)
 	defer input.Close()
 
 	// Pass 1, as in Render.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -78,10 +79,10 @@ func FuzzSplit(f *testing.F) {
 			{"one byte at a time", iotest.OneByteReader(bytes.NewReader(data))},
 		} {
 			var got [][]byte
-			dr := newDocReader(r.r)
+			dr := stream.NewReader(r.r)
 			var buf []byte
 			for {
-				doc, err := dr.next(buf)
+				doc, err := dr.Next(buf)
 				if errors.Is(err, io.EOF) {
 					break
 				}
@@ -102,9 +103,9 @@ func FuzzSplit(f *testing.F) {
 			}
 		}
 		for _, doc := range want {
-			preamble, body := splitPreamble(doc)
+			preamble, body := stream.SplitPreamble(doc)
 			if !bytes.Equal(append(bytes.Clone(preamble), body...), doc) {
-				t.Fatalf("splitPreamble(%q) = %q + %q", doc, preamble, body)
+				t.Fatalf("stream.SplitPreamble(%q) = %q + %q", doc, preamble, body)
 			}
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -242,7 +243,7 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 	// Helm's `# Source:` comment) survive.
 	if len(inRaw) == len(outRaw) {
 		for i := range inRaw {
-			if pre, _ := splitPreamble(inRaw[i]); !bytes.HasPrefix(outRaw[i], pre) {
+			if pre, _ := stream.SplitPreamble(inRaw[i]); !bytes.HasPrefix(outRaw[i], pre) {
 				bad("document %d lost its preamble %q", i+1, pre)
 			}
 		}

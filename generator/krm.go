@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -200,21 +201,21 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 			continue
 		}
 		path, _, _ := kioutil.GetFileAnnotations(item)
-		e := entry{index: i, h: header{
-			apiVersion: scalarValue(mapGet(obj, "apiVersion")),
-			kind:       scalarValue(mapGet(obj, "kind")),
-			source:     path,
+		e := entry{index: i, h: stream.Header{
+			APIVersion: scalarValue(mapGet(obj, "apiVersion")),
+			Kind:       scalarValue(mapGet(obj, "kind")),
+			Source:     path,
 		}}
 		// The same rules as Render's for documents.
 		switch {
-		case e.h.kind == "":
+		case e.h.Kind == "":
 			fail(item, errors.New("not a Kubernetes object: no kind"))
 			continue
-		case e.h.kind == "List" || strings.HasSuffix(e.h.kind, "List") && groupOf(e.h.apiVersion) == "":
-			fail(item, fmt.Errorf("%s items are not supported: the overlay cannot see the workloads inside; pass the objects as items", e.h.kind))
+		case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && groupOf(e.h.APIVersion) == "":
+			fail(item, fmt.Errorf("%s items are not supported: the overlay cannot see the workloads inside; pass the objects as items", e.h.Kind))
 			continue
 		}
-		wk, ok := st.kinds.lookup(e.h.apiVersion, e.h.kind)
+		wk, ok := st.kinds.lookup(e.h.APIVersion, e.h.Kind)
 		if !ok {
 			continue
 		}
@@ -353,34 +354,17 @@ func SniffResourceList(r io.Reader) (io.Reader, bool, error) {
 	return br, isResourceList(head), nil
 }
 
-// isResourceList looks at the column-0 lines of the first document for
-// `kind: ResourceList`.
+// isResourceList reads the kind of the first document that is not only
+// comments, as the header scan of a stream reads it.
 func isResourceList(head []byte) bool {
-	started := false
-	for len(head) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(head, '\n'); i >= 0 {
-			line, head = head[:i], head[i+1:]
-		} else {
-			line, head = head, nil
+	docs := stream.NewReader(bytes.NewReader(head))
+	for {
+		doc, err := docs.Next(nil)
+		if err != nil {
+			return false
 		}
-		line = bytes.TrimRight(line, "\r")
-		t := bytes.TrimSpace(line)
-		switch {
-		case len(t) == 0 || t[0] == '#':
-			continue
-		case isSeparator(line):
-			if started {
-				return false
-			}
-			started = true
-			continue
-		}
-		started = true
-		if bytes.HasPrefix(line, []byte("kind:")) {
-			kind, _ := plainValue(line[len("kind:"):], true)
-			return kind == kio.ResourceListKind
+		if h := stream.ScanHeader(doc); !h.Empty {
+			return h.Kind == kio.ResourceListKind
 		}
 	}
-	return false
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -105,7 +106,7 @@ func GeneratePatches(in io.Reader, layer Config) (*PatchSet, error) {
 		if bytes.Equal(base[i], output[i]) {
 			continue
 		}
-		e := entry{index: index[i], h: scanHeader(base[i])}
+		e := entry{index: index[i], h: stream.ScanHeader(base[i])}
 		p, err := diffDocuments(base[i], output[i])
 		if err != nil {
 			return nil, fmt.Errorf("%s: generating its patch: %w", docLabel(e, p.Target.Namespace, p.Target.Name), err)
@@ -117,10 +118,10 @@ func GeneratePatches(in io.Reader, layer Config) (*PatchSet, error) {
 
 // patchDocs splits a stream into copies of its raw documents.
 func patchDocs(data []byte) ([][]byte, error) {
-	dr := newDocReader(bytes.NewReader(data))
+	dr := stream.NewReader(bytes.NewReader(data))
 	var docs [][]byte
 	for {
-		raw, err := dr.next(nil)
+		raw, err := dr.Next(nil)
 		if errors.Is(err, io.EOF) {
 			return docs, nil
 		}
@@ -133,11 +134,11 @@ func patchDocs(data []byte) ([][]byte, error) {
 
 // isDebugOverlayDoc tells the DebugOverlay documents that Render consumes.
 func isDebugOverlayDoc(raw []byte) bool {
-	h := scanHeader(raw)
-	if !h.sure && !h.empty {
-		h.apiVersion, h.kind, _ = parseHeader(raw)
+	h := stream.ScanHeader(raw)
+	if !h.Sure && !h.Empty {
+		h.APIVersion, h.Kind, _ = parseHeader(raw)
 	}
-	return h.kind == Kind && groupOf(h.apiVersion) == Group
+	return h.Kind == Kind && groupOf(h.APIVersion) == Group
 }
 
 // diffDocuments returns the patch that turns document a into document b.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"go.yaml.in/yaml/v3"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -65,7 +66,7 @@ func (f Finding) String() string {
 // entry is one spooled input document.
 type entry struct {
 	off, n   int64
-	h        header
+	h        stream.Header
 	index    int
 	config   bool
 	parseErr error
@@ -78,9 +79,9 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	if limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	input := newSpool(r.TempDir, limit)
+	input := stream.NewSpool(r.TempDir, limit)
 	defer input.Close()
-	input.grow(256 << 10)
+	input.Grow(256 << 10)
 
 	// Pass 1: spool every document and find the configuration, which Helm 3
 	// places after the workloads it configures.
@@ -113,9 +114,9 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	}
 	report := &Report{Config: cfg}
 
-	output := newSpool(r.TempDir, limit)
+	output := stream.NewSpool(r.TempDir, limit)
 	defer output.Close()
-	output.grow(input.size + input.size/4) // the overlay adds some
+	output.Grow(input.Size() + input.Size()/4) // the overlay adds some
 	if !cfg.IsEnabled() {
 		if err := copyThrough(input, entries, output); err != nil {
 			return nil, err
@@ -132,12 +133,12 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 // spoolStream is pass 1: it splits in into documents, spools their bytes,
 // scans their headers and hands each DebugOverlay document's body to
 // config.
-func spoolStream(in io.Reader, input *spool, config func(e entry, body []byte)) ([]entry, error) {
+func spoolStream(in io.Reader, input *stream.Spool, config func(e entry, body []byte)) ([]entry, error) {
 	var entries []entry
-	dr := newDocReader(in)
+	dr := stream.NewReader(in)
 	var buf []byte
 	for i := 0; ; i++ {
-		raw, err := dr.next(buf)
+		raw, err := dr.Next(buf)
 		if errors.Is(err, io.EOF) {
 			return entries, nil
 		}
@@ -145,16 +146,16 @@ func spoolStream(in io.Reader, input *spool, config func(e entry, body []byte)) 
 			return nil, fmt.Errorf("reading input: %w", err)
 		}
 		buf = raw
-		e := entry{off: input.size, n: int64(len(raw)), h: scanHeader(raw), index: i}
+		e := entry{off: input.Size(), n: int64(len(raw)), h: stream.ScanHeader(raw), index: i}
 		if _, err := input.Write(raw); err != nil {
 			return nil, err
 		}
-		if !e.h.sure && !e.h.empty {
-			e.h.apiVersion, e.h.kind, e.parseErr = parseHeader(raw)
+		if !e.h.Sure && !e.h.Empty {
+			e.h.APIVersion, e.h.Kind, e.parseErr = parseHeader(raw)
 		}
-		if e.h.kind == Kind && groupOf(e.h.apiVersion) == Group {
+		if e.h.Kind == Kind && groupOf(e.h.APIVersion) == Group {
 			e.config = true
-			_, body := splitPreamble(raw)
+			_, body := stream.SplitPreamble(raw)
 			config(e, body)
 		}
 		entries = append(entries, e)
@@ -162,7 +163,7 @@ func spoolStream(in io.Reader, input *spool, config func(e entry, body []byte)) 
 }
 
 // copyThrough writes every document but the configuration, unchanged.
-func copyThrough(input *spool, entries []entry, out io.Writer) error {
+func copyThrough(input *stream.Spool, entries []entry, out io.Writer) error {
 	start := int64(0)
 	for _, e := range entries {
 		if !e.config {
@@ -173,10 +174,10 @@ func copyThrough(input *spool, entries []entry, out io.Writer) error {
 		}
 		start = e.off + e.n
 	}
-	return copyRange(input, start, input.size, out)
+	return copyRange(input, start, input.Size(), out)
 }
 
-func copyRange(s *spool, from, to int64, out io.Writer) error {
+func copyRange(s *stream.Spool, from, to int64, out io.Writer) error {
 	if to <= from {
 		return nil
 	}
@@ -222,7 +223,7 @@ func newRun(report *Report) (*run, error) {
 // overlay is pass 2: documents that are not workloads, or not selected, are
 // copied through as bytes; selected workloads are parsed, overlaid and
 // encoded again.
-func (r *Renderer) overlay(input *spool, entries []entry, out io.Writer, report *Report) error {
+func (r *Renderer) overlay(input *stream.Spool, entries []entry, out io.Writer, report *Report) error {
 	st, err := newRun(report)
 	if err != nil {
 		return err
@@ -277,8 +278,8 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 	if err != nil || st.rerunAnew || bytes.Equal(out, raw) || !bytes.Contains(raw, statusMarker) {
 		return out, err
 	}
-	_, before := splitPreamble(raw)
-	if _, after := splitPreamble(out); sameObject(before, after) {
+	_, before := stream.SplitPreamble(raw)
+	if _, after := stream.SplitPreamble(out); sameObject(before, after) {
 		return raw, nil
 	}
 	return out, nil
@@ -301,21 +302,21 @@ func sameObject(x, y []byte) bool {
 // workload, and returns the bytes to write.
 func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
 	switch {
-	case e.h.empty:
+	case e.h.Empty:
 		return raw, nil
 	case e.parseErr != nil:
 		return nil, fmt.Errorf("%s: %w", docLabel(e, "", ""), e.parseErr)
-	case e.h.kind == "":
+	case e.h.Kind == "":
 		return nil, fmt.Errorf("%s: not a Kubernetes object: no kind", docLabel(e, "", ""))
-	case e.h.kind == "List" || strings.HasSuffix(e.h.kind, "List") && groupOf(e.h.apiVersion) == "":
+	case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && groupOf(e.h.APIVersion) == "":
 		return nil, fmt.Errorf("%s: %s documents are not supported: the overlay cannot see the workloads inside; render the items as separate documents",
-			docLabel(e, "", ""), e.h.kind)
+			docLabel(e, "", ""), e.h.Kind)
 	}
-	wk, ok := st.kinds.lookup(e.h.apiVersion, e.h.kind)
+	wk, ok := st.kinds.lookup(e.h.APIVersion, e.h.Kind)
 	if !ok {
 		return raw, nil
 	}
-	preamble, body := splitPreamble(raw)
+	preamble, body := stream.SplitPreamble(raw)
 	if !st.treeOnly {
 		if out, ok, err := st.spliced(e, wk, raw, preamble, body); ok || err != nil {
 			return out, err
@@ -326,7 +327,7 @@ func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
 		// Whether a workload is selected depends only on its metadata:
 		// read that as Kubernetes does, and leave alone what is not ours
 		// to change, whatever yaml.v3 thinks of the rest.
-		if meta, ok := lenientMeta(body, wk, e.h.kind); ok && !st.cfg.selectWorkload(meta).selected {
+		if meta, ok := lenientMeta(body, wk, e.h.Kind); ok && !st.cfg.selectWorkload(meta).selected {
 			st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
 			st.noteSkipped(meta, "")
 			return raw, nil
@@ -344,7 +345,7 @@ func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
 // reports whether it changed.
 func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	meta := workloadMeta{
-		kind:        e.h.kind,
+		kind:        e.h.Kind,
 		name:        scalarValue(mapPath(root, "metadata", "name")),
 		namespace:   scalarValue(mapPath(root, "metadata", "namespace")),
 		labels:      stringMap(mapPath(root, "metadata", "labels")),
@@ -354,8 +355,8 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 	if path := wk.templatePath(); path != nil {
 		tmpl, field = mapPath(root, path...), wk.TemplatePath
 		if tmpl == nil || tmpl.Kind != yaml.MappingNode {
-			if e.h.source == "" {
-				e.h.source = meta.annotations[helm4FilenameAnnotation]
+			if e.h.Source == "" {
+				e.h.Source = meta.annotations[helm4FilenameAnnotation]
 			}
 			st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
 			return false, fmt.Errorf("%s: %s: missing or not a mapping", docLabel(e, meta.namespace, meta.name), field)
@@ -381,8 +382,8 @@ func (st *run) object(root *yaml.Node, wk WorkloadKind, e entry) (bool, error) {
 // workload overlays one workload, read by object or spliced, if sel
 // selected it, and reports whether it changed.
 func (st *run) workload(e entry, wk WorkloadKind, meta workloadMeta, sel selection, field, osName string, edit podEditor) (bool, error) {
-	if e.h.source == "" {
-		e.h.source = meta.annotations[helm4FilenameAnnotation]
+	if e.h.Source == "" {
+		e.h.Source = meta.annotations[helm4FilenameAnnotation]
 	}
 	label := docLabel(e, meta.namespace, meta.name)
 	st.seen = append(st.seen, strings.ToLower(meta.kind)+"/"+meta.name)
@@ -405,7 +406,7 @@ func (st *run) workload(e entry, wk WorkloadKind, meta workloadMeta, sel selecti
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", label, err)
 	}
-	w.Source = e.h.source
+	w.Source = e.h.Source
 	st.report.Workloads = append(st.report.Workloads, *w)
 	for _, n := range notes {
 		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: n})
@@ -657,8 +658,8 @@ func encodeDocument(raw, preamble, body []byte, doc *yaml.Node) ([]byte, error) 
 // source file, as far as known.
 func docLabel(e entry, namespace, name string) string {
 	s := fmt.Sprintf("document %d", e.index+1)
-	if e.h.kind != "" {
-		s += " (" + e.h.kind
+	if e.h.Kind != "" {
+		s += " (" + e.h.Kind
 		if name != "" {
 			s += " "
 			if namespace != "" {
@@ -668,8 +669,8 @@ func docLabel(e entry, namespace, name string) string {
 		}
 		s += ")"
 	}
-	if e.h.source != "" {
-		s += " from " + e.h.source
+	if e.h.Source != "" {
+		s += " from " + e.h.Source
 	}
 	return s
 }

@@ -30,7 +30,7 @@ func (st *run) spliced(e entry, wk WorkloadKind, raw, preamble, body []byte) (ou
 		// the scalar's value.
 		return nil, false, nil
 	}
-	meta := workloadMeta{kind: e.h.kind}
+	meta := workloadMeta{kind: e.h.Kind}
 	md := d.get(0, "metadata")
 	if !d.mapOrAbsent(md) {
 		return nil, false, nil

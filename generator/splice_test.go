@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -284,18 +285,18 @@ func TestPodSpecJSON(t *testing.T) {
 	generated := len(docs)
 	g := &streamGen{r: rand.New(rand.NewSource(27))}
 	for range 100 {
-		stream, _ := g.stream()
-		docs = append(docs, splitRaw(stream)...)
+		s, _ := g.stream()
+		docs = append(docs, splitRaw(s)...)
 	}
 	table := newKindTable(nil)
 	compared := 0
 	for i, raw := range docs {
-		h := scanHeader(raw)
-		wk, ok := table.lookup(h.apiVersion, h.kind)
+		h := stream.ScanHeader(raw)
+		wk, ok := table.lookup(h.APIVersion, h.Kind)
 		if !ok {
 			continue
 		}
-		_, body := splitPreamble(raw)
+		_, body := stream.SplitPreamble(raw)
 		var d blockDoc
 		if !d.index(body) {
 			continue

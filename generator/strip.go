@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -28,16 +29,16 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 	if limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	output := newSpool(s.TempDir, limit)
+	output := stream.NewSpool(s.TempDir, limit)
 	defer output.Close()
 	kinds := newKindTable(s.Kinds)
 	marker := []byte(StatusAnnotation)
-	dr := newDocReader(in)
+	dr := stream.NewReader(in)
 	var buf []byte
 	var d blockDoc
 	stripped := 0
 	for i := 0; ; i++ {
-		raw, err := dr.next(buf)
+		raw, err := dr.Next(buf)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -51,8 +52,8 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 			}
 			continue
 		}
-		e := entry{index: i, h: scanHeader(raw)}
-		preamble, body := splitPreamble(raw)
+		e := entry{index: i, h: stream.ScanHeader(raw)}
+		preamble, body := stream.SplitPreamble(raw)
 		if out, ok := unspliceDocument(&d, kinds, e.h, preamble, body); ok {
 			stripped++
 			if _, err := output.Write(out); err != nil {
@@ -88,11 +89,11 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 // unspliceDocument strips a workload by cutting the overlay out of its
 // text, which gives back the bytes it had before a spliced overlay. ok
 // false means "parse it": not a block-style workload, or not one to strip.
-func unspliceDocument(d *blockDoc, kinds kindTable, h header, preamble, body []byte) ([]byte, bool) {
-	if !h.sure {
+func unspliceDocument(d *blockDoc, kinds kindTable, h stream.Header, preamble, body []byte) ([]byte, bool) {
+	if !h.Sure {
 		return nil, false
 	}
-	wk, ok := kinds.lookup(h.apiVersion, h.kind)
+	wk, ok := kinds.lookup(h.APIVersion, h.Kind)
 	if !ok || !d.index(body) {
 		return nil, false
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -17,7 +18,7 @@ func TestStrip(t *testing.T) {
 	var list strings.Builder
 	list.WriteString("apiVersion: v1\nkind: List\nitems:\n")
 	for _, doc := range splitRaw(overlaid) {
-		_, body := splitPreamble(doc)
+		_, body := stream.SplitPreamble(doc)
 		for i, line := range strings.SplitAfter(string(body), "\n") {
 			if line == "" {
 				continue

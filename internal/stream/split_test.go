@@ -1,4 +1,4 @@
-package generator
+package stream
 
 import (
 	"errors"
@@ -44,11 +44,11 @@ func TestDocReader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dr := newDocReader(strings.NewReader(tt.input))
+			dr := NewReader(strings.NewReader(tt.input))
 			var got []string
 			var buf []byte
 			for {
-				doc, err := dr.next(buf)
+				doc, err := dr.Next(buf)
 				if errors.Is(err, io.EOF) {
 					break
 				}
@@ -83,7 +83,7 @@ func TestSplitPreamble(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			preamble, body := splitPreamble([]byte(tt.raw))
+			preamble, body := SplitPreamble([]byte(tt.raw))
 			if got := string(preamble); got != tt.wantPreamble {
 				t.Errorf("preamble = %q, want %q", got, tt.wantPreamble)
 			}

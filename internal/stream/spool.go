@@ -1,4 +1,4 @@
-package generator
+package stream
 
 import (
 	"fmt"
@@ -7,12 +7,12 @@ import (
 	"slices"
 )
 
-// spool holds bytes in memory up to a limit and in an unlinked-on-close
+// Spool holds bytes in memory up to a limit and in an unlinked-on-close
 // temporary file beyond it, so a release of any size is held at a bounded
 // memory cost between the two passes and until the output is known good.
 // Past the limit, writes are gathered and reads served from a window of
-// spoolBlock bytes: a system call per block, not per document.
-type spool struct {
+// SpoolBlock bytes: a system call per block, not per document.
+type Spool struct {
 	mem   []byte
 	file  *os.File
 	size  int64
@@ -24,24 +24,26 @@ type spool struct {
 	roff int64
 }
 
-// spoolBlock is how much a file-backed spool writes or reads at once.
-const spoolBlock = 256 << 10
+// SpoolBlock is how much a file-backed Spool writes or reads at once.
+const SpoolBlock = 256 << 10
 
-func newSpool(dir string, limit int64) *spool {
-	return &spool{dir: dir, limit: limit}
+// NewSpool returns an empty spool that keeps up to limit bytes in memory
+// and the rest in a temporary file in dir (os.TempDir() when empty).
+func NewSpool(dir string, limit int64) *Spool {
+	return &Spool{dir: dir, limit: limit}
 }
 
 // grow makes room for n more bytes in memory at once, as far as the limit
 // allows: growing by appends copies the bytes and faults in pages twice.
-func (s *spool) grow(n int64) {
+func (s *Spool) Grow(n int64) {
 	if s.file == nil {
 		s.mem = slices.Grow(s.mem, int(min(n, s.limit-int64(len(s.mem)))))
 	}
 }
 
-func (s *spool) Write(p []byte) (int, error) {
+func (s *Spool) Write(p []byte) (int, error) {
 	if s.file == nil && int64(len(s.mem)+len(p)) > s.limit {
-		f, err := os.CreateTemp(s.dir, "debug-overlay-*.spool")
+		f, err := os.CreateTemp(s.dir, "debug-overlay-*.Spool")
 		if err != nil {
 			return 0, fmt.Errorf("spooling to disk: %w", err)
 		}
@@ -50,7 +52,7 @@ func (s *spool) Write(p []byte) (int, error) {
 			return 0, fmt.Errorf("spooling to disk: %w", err)
 		}
 		s.mem = nil
-		s.wbuf = make([]byte, 0, spoolBlock)
+		s.wbuf = make([]byte, 0, SpoolBlock)
 	}
 	s.size += int64(len(p))
 	if s.file == nil {
@@ -70,7 +72,7 @@ func (s *spool) Write(p []byte) (int, error) {
 }
 
 // flush writes the gathered bytes to the file.
-func (s *spool) flush() error {
+func (s *Spool) flush() error {
 	if len(s.wbuf) == 0 {
 		return nil
 	}
@@ -83,7 +85,7 @@ func (s *spool) flush() error {
 }
 
 // ReadAt reads len(p) bytes at off.
-func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
 	if s.file == nil {
 		if off >= int64(len(s.mem)) {
 			return 0, io.EOF
@@ -98,12 +100,12 @@ func (s *spool) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	if off < s.roff || off+int64(len(p)) > s.roff+int64(len(s.rbuf)) {
-		if len(p) > spoolBlock {
+		if len(p) > SpoolBlock {
 			return s.file.ReadAt(p, off)
 		}
 		// Pass 2 reads in order: read ahead a block.
 		if s.rbuf == nil {
-			s.rbuf = make([]byte, spoolBlock)
+			s.rbuf = make([]byte, SpoolBlock)
 		}
 		n, err := s.file.ReadAt(s.rbuf[:cap(s.rbuf)], off)
 		if err != nil && err != io.EOF {
@@ -119,7 +121,7 @@ func (s *spool) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // WriteTo copies everything spooled to w.
-func (s *spool) WriteTo(w io.Writer) (int64, error) {
+func (s *Spool) WriteTo(w io.Writer) (int64, error) {
 	if s.file == nil {
 		n, err := w.Write(s.mem)
 		return int64(n), err
@@ -131,7 +133,10 @@ func (s *spool) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Close releases the memory and removes the temporary file.
-func (s *spool) Close() error {
+// Size returns how many bytes were written.
+func (s *Spool) Size() int64 { return s.size }
+
+func (s *Spool) Close() error {
 	s.mem, s.wbuf, s.rbuf = nil, nil, nil
 	if s.file == nil {
 		return nil

@@ -1,4 +1,4 @@
-package generator
+package stream
 
 import (
 	"bufio"
@@ -7,25 +7,25 @@ import (
 	"io"
 )
 
-// docReader splits a YAML stream into raw documents at lines that start with
+// Reader splits a YAML stream into raw documents at lines that start with
 // the `---` marker. Each document's bytes include its own separator line and
 // everything up to the next one, so concatenating them gives back the input
 // exactly. A `---` at column 0 always starts a document, even inside what
 // looks like a block scalar: YAML forbids document markers in content.
-type docReader struct {
+type Reader struct {
 	r       *bufio.Reader
 	pending []byte // separator line read ahead, starting the next document
 	line    []byte
 	done    bool
 }
 
-func newDocReader(r io.Reader) *docReader {
-	return &docReader{r: bufio.NewReaderSize(r, 64<<10)}
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
 }
 
 // next returns the next raw document, or io.EOF. The returned slice is only
 // valid until the next call.
-func (d *docReader) next(buf []byte) ([]byte, error) {
+func (d *Reader) Next(buf []byte) ([]byte, error) {
 	buf = append(buf[:0], d.pending...)
 	d.pending = d.pending[:0]
 	if d.done {
@@ -37,7 +37,7 @@ func (d *docReader) next(buf []byte) ([]byte, error) {
 	for {
 		line, err := d.readLine()
 		if len(line) > 0 {
-			if isSeparator(line) && len(buf) > 0 {
+			if IsSeparator(line) && len(buf) > 0 {
 				d.pending = append(d.pending, line...)
 				return buf, nil
 			}
@@ -57,7 +57,7 @@ func (d *docReader) next(buf []byte) ([]byte, error) {
 }
 
 // readLine returns one line with its newline, however long.
-func (d *docReader) readLine() ([]byte, error) {
+func (d *Reader) readLine() ([]byte, error) {
 	line, err := d.r.ReadSlice('\n')
 	if !errors.Is(err, bufio.ErrBufferFull) {
 		return line, err
@@ -70,13 +70,13 @@ func (d *docReader) readLine() ([]byte, error) {
 	return d.line, err
 }
 
-// byteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at
+// ByteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at
 // the start of a file.
-var byteOrderMark = []byte("\ufeff")
+var ByteOrderMark = []byte("\ufeff")
 
-// isSeparator reports whether line is a `---` document marker, alone or
+// IsSeparator reports whether line is a `---` document marker, alone or
 // followed by a space, a tab or a comment.
-func isSeparator(line []byte) bool {
+func IsSeparator(line []byte) bool {
 	if !bytes.HasPrefix(line, []byte("---")) {
 		return false
 	}
@@ -90,14 +90,14 @@ func isSeparator(line []byte) bool {
 	return false
 }
 
-// splitPreamble splits a raw document into the bytes before its first YAML
+// SplitPreamble splits a raw document into the bytes before its first YAML
 // line (the separator, comments and blank lines, such as Helm's `# Source:`)
 // and the rest. A separator line that carries content (`--- {a: 1}`) is
 // treated as YAML: its marker goes to the body, where the parser expects it.
-func splitPreamble(raw []byte) (preamble, body []byte) {
+func SplitPreamble(raw []byte) (preamble, body []byte) {
 	// A byte order mark starts the stream, not the YAML: it stays in the
 	// preamble, and the separator after it is still a separator.
-	start := len(raw) - len(bytes.TrimPrefix(raw, byteOrderMark))
+	start := len(raw) - len(bytes.TrimPrefix(raw, ByteOrderMark))
 	i := start
 	for i < len(raw) {
 		end := bytes.IndexByte(raw[i:], '\n')
@@ -114,7 +114,7 @@ func splitPreamble(raw []byte) (preamble, body []byte) {
 			// follows it is YAML, not part of a comment.
 			return raw[:i], raw[i:]
 		case len(t) == 0, t[0] == '#':
-		case i == start && isSeparator(line) && (len(t) == 3 || bytes.TrimSpace(t[3:])[0] == '#'):
+		case i == start && IsSeparator(line) && (len(t) == 3 || bytes.TrimSpace(t[3:])[0] == '#'):
 		default:
 			return raw[:i], raw[i:]
 		}

@@ -1,30 +1,30 @@
-package generator
+package stream
 
 import (
 	"bytes"
 	"strings"
 )
 
-// header is what a cheap line scan learns of a document without parsing it.
-type header struct {
-	apiVersion string
-	kind       string
-	source     string // Helm 3's `# Source:` comment
-	empty      bool   // only comments, blank lines and markers
-	sure       bool   // kind and apiVersion found once each, as plain values
+// Header is what a cheap line scan learns of a document without parsing it.
+type Header struct {
+	APIVersion string
+	Kind       string
+	Source     string // Helm 3's `# Source:` comment
+	Empty      bool   // only comments, blank lines and markers
+	Sure       bool   // kind and apiVersion found once each, as plain values
 }
 
-// scanHeader reads the top-level apiVersion and kind of a block-style
+// ScanHeader reads the top-level apiVersion and kind of a block-style
 // document from its column-0 lines. Anything unusual (flow style, JSON,
-// anchors, tags, quotes with escapes, a key found twice) leaves sure false,
+// anchors, tags, quotes with escapes, a key found twice) leaves Sure false,
 // and the caller parses the document properly.
-func scanHeader(raw []byte) header {
-	var h header
-	h.empty = true
+func ScanHeader(raw []byte) Header {
+	var h Header
+	h.Empty = true
 	kinds, versions := 0, 0
 	clean := true
 	afterValue := false // the previous line was kind: or apiVersion:
-	raw = bytes.TrimPrefix(raw, byteOrderMark)
+	raw = bytes.TrimPrefix(raw, ByteOrderMark)
 	for len(raw) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
@@ -38,15 +38,15 @@ func scanHeader(raw []byte) header {
 			continue
 		}
 		if t[0] == '#' {
-			if h.source == "" && bytes.HasPrefix(line, []byte("# Source: ")) {
-				h.source = string(line[len("# Source: "):])
+			if h.Source == "" && bytes.HasPrefix(line, []byte("# Source: ")) {
+				h.Source = string(line[len("# Source: "):])
 			}
 			continue
 		}
-		if isSeparator(line) && len(t) == 3 || string(t) == "..." {
+		if IsSeparator(line) && len(t) == 3 || string(t) == "..." {
 			continue
 		}
-		h.empty = false
+		h.Empty = false
 		if afterValue && (line[0] == ' ' || line[0] == '\t') {
 			clean = false // `kind: Deployment` continued on an indented line is "Deployment ..."
 		}
@@ -54,11 +54,11 @@ func scanHeader(raw []byte) header {
 		switch {
 		case bytes.HasPrefix(line, []byte("kind:")):
 			kinds++
-			h.kind, clean = plainValue(line[len("kind:"):], clean)
+			h.Kind, clean = plainValue(line[len("kind:"):], clean)
 			afterValue = true
 		case bytes.HasPrefix(line, []byte("apiVersion:")):
 			versions++
-			h.apiVersion, clean = plainValue(line[len("apiVersion:"):], clean)
+			h.APIVersion, clean = plainValue(line[len("apiVersion:"):], clean)
 			afterValue = true
 		case line[0] == '-' && (len(line) == 1 || line[1] == ' '):
 			// A list in compact style under a top-level key (`rules:` then
@@ -68,7 +68,7 @@ func scanHeader(raw []byte) header {
 			clean = false
 		}
 	}
-	h.sure = clean && kinds == 1 && versions == 1 && h.kind != "" && h.apiVersion != ""
+	h.Sure = clean && kinds == 1 && versions == 1 && h.Kind != "" && h.APIVersion != ""
 	return h
 }
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // valuesKey is the debug-overlay chart's key in a parent chart's values.
@@ -66,7 +67,7 @@ func (o *CheckOptions) Complete() {
 		if err != nil {
 			o.problems = append(o.problems, fmt.Errorf("reading --config: %w", err))
 		} else {
-			obj, errs := generator.CheckDebugOverlay(data, f)
+			obj, errs := overlay.CheckDebugOverlay(data, f)
 			o.problems = append(o.problems, errs...)
 			if obj != nil {
 				layer = layer.Merge(obj.Spec)
@@ -95,7 +96,7 @@ func (o *CheckOptions) Run(in io.Reader, out io.Writer) error {
 	if stream == nil {
 		// Without a stream only the configuration can be checked: the
 		// document pass would report every target as matching nothing.
-		cfg := generator.Default().Merge(o.layer)
+		cfg := overlay.Default().Merge(o.layer)
 		rep = &generator.CheckReport{Config: cfg, Problems: generator.Unjoin(cfg.Validate())}
 	} else {
 		defer stream.Close()
@@ -183,11 +184,11 @@ func readValues(file string) (generator.Config, []error) {
 		values = m
 	}
 	delete(values, "global")
-	doc, err := yaml.Marshal(map[string]any{"apiVersion": generator.APIVersion, "kind": generator.Kind, "spec": values})
+	doc, err := yaml.Marshal(map[string]any{"apiVersion": overlay.APIVersion, "kind": overlay.Kind, "spec": values})
 	if err != nil {
 		return cfg, []error{fmt.Errorf("--values %s: %w", file, err)}
 	}
-	obj, errs := generator.CheckDebugOverlay(doc, "--values "+file)
+	obj, errs := overlay.CheckDebugOverlay(doc, "--values "+file)
 	if obj != nil {
 		cfg = obj.Spec
 	}
@@ -209,14 +210,14 @@ func NewCheckCommand() *cobra.Command {
 		Short: "Report every problem of a configuration and a rendered stream, for CI",
 		Long: `check reads a rendered stream (FILE, "-" for stdin, or else stdin unless it is
 a terminal or /dev/null), Helm values files for the debug-overlay chart
-(--values), a ` + generator.Kind + ` file (--config) and the overlay flags, and prints
+(--values), a ` + overlay.Kind + ` file (--config) and the overlay flags, and prints
 every problem it finds on stdout, one a line: each unknown field, each invalid
 setting, each document that cannot be overlaid, each target and copy volume
 that matches nothing. The post-renderer stops at the first kind of problem;
 check does not. It exits non-zero when there is a problem; warnings alone do
 not fail it.
 
-Layers, lowest first: defaults, the stream's ` + generator.Kind + ` document, --values
+Layers, lowest first: defaults, the stream's ` + overlay.Kind + ` document, --values
 files in order, --config, flags. Documents are checked only when the overlay
 is enabled, as the post-renderer leaves them alone otherwise; add --enable to
 check them anyway.`,

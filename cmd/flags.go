@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // OverlayFlags are the flags that configure the overlay, shared by the
@@ -34,13 +35,13 @@ func NewOverlayFlags() *OverlayFlags { return &OverlayFlags{} }
 // AddFlags registers the flags on fs.
 func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
 	o.flags = fs
-	fs.StringVar(&o.ConfigFile, "config", "", "Read a "+generator.Kind+" configuration from this file (layered above the stream's own, below these flags)")
+	fs.StringVar(&o.ConfigFile, "config", "", "Read a "+overlay.Kind+" configuration from this file (layered above the stream's own, below these flags)")
 	fs.BoolVar(&o.Enable, "enable", false, "Switch the overlay on; alone, it overlays every pod-bearing workload with the defaults")
-	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(generator.PresetNames()), generator.PresetAlpine))
+	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(overlay.PresetNames()), overlay.PresetAlpine))
 	fs.StringVar(&o.Image, "image", "", "Sidecar image, overriding the preset's")
 	fs.StringVar(&o.Name, "name", "", `Sidecar container name (default "debug")`)
-	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s)", joinNames(generator.ProfileNames()), generator.ProfileGeneral))
-	fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(generator.NativeModes), generator.NativeAuto))
+	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s)", joinNames(overlay.ProfileNames()), overlay.ProfileGeneral))
+	fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(overlay.NativeModes), overlay.NativeAuto))
 	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
 	fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
@@ -55,7 +56,7 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("reading --config: %w", err)
 		}
-		obj, err := generator.ParseDebugOverlay(data, o.ConfigFile)
+		obj, err := overlay.ParseDebugOverlay(data, o.ConfigFile)
 		if err != nil {
 			return cfg, err
 		}
@@ -69,11 +70,11 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	if changed("include-hooks") {
 		flagCfg.IncludeHooks = &o.IncludeHooks
 	}
-	flagCfg.Sidecar.Preset = generator.PresetName(o.Preset)
+	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name
-	flagCfg.Sidecar.Profile = generator.ProfileName(o.Profile)
-	flagCfg.Sidecar.Native = generator.NativeMode(o.Native)
+	flagCfg.Sidecar.Profile = overlay.ProfileName(o.Profile)
+	flagCfg.Sidecar.Native = overlay.NativeMode(o.Native)
 	for _, t := range o.Targets {
 		target, err := parseTarget(t)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 var update = flag.Bool("update", false, "rewrite README's generated flag reference")
@@ -82,8 +83,8 @@ spec:
 				Enabled:      ptr(true),
 				IncludeHooks: ptr(true),
 				Targets:      []generator.Target{{Kind: "deployment", Name: "api"}, {Name: "worker-*"}},
-				Sidecar: generator.Sidecar{Name: "dbg", Preset: generator.PresetToolbox, Image: "example/tools:1",
-					Profile: generator.ProfileRestricted, Native: generator.NativeAlways},
+				Sidecar: generator.Sidecar{Name: "dbg", Preset: overlay.PresetToolbox, Image: "example/tools:1",
+					Profile: overlay.ProfileRestricted, Native: overlay.NativeAlways},
 				Copy: generator.Copy{Volumes: []generator.CopyVolume{{Name: "creds"}, {Name: "config"}}},
 			},
 		},
@@ -92,7 +93,7 @@ spec:
 			args: []string{"--config", cfgFile, "--preset=toolbox"},
 			want: generator.Config{
 				Enabled: ptr(true),
-				Sidecar: generator.Sidecar{Preset: generator.PresetToolbox, Profile: generator.ProfileBaseline},
+				Sidecar: generator.Sidecar{Preset: overlay.PresetToolbox, Profile: overlay.ProfileBaseline},
 			},
 		},
 		{
@@ -100,7 +101,7 @@ spec:
 			args: []string{"--config", cfgFile, "--enable=false"},
 			want: generator.Config{
 				Enabled: ptr(false),
-				Sidecar: generator.Sidecar{Preset: generator.PresetBusybox, Profile: generator.ProfileBaseline},
+				Sidecar: generator.Sidecar{Preset: overlay.PresetBusybox, Profile: overlay.ProfileBaseline},
 			},
 		},
 	}

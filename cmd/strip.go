@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // NewStripCommand returns `debug-overlay strip`.
@@ -15,7 +16,7 @@ func NewStripCommand() *cobra.Command {
 		Short: "Remove exactly what the overlay added, using its status annotation",
 		Long: `strip reads a stream on stdin (a rendered release, helm get manifest output or a
 kubectl get -o yaml export) and writes it with everything the overlay added
-removed, as recorded in the ` + generator.StatusAnnotation + ` annotation.
+removed, as recorded in the ` + overlay.StatusAnnotation + ` annotation.
 Documents without that annotation pass through byte for byte.`,
 		Example: `  # Remove the overlay from a release's stored manifest
   helm get manifest geth | debug-overlay strip`,

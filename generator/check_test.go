@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 const checkStatefulSet = `---
@@ -78,14 +80,14 @@ func TestCheck(t *testing.T) {
 		{
 			name:     "r.Config layered above the stream",
 			stream:   checkStatefulSet,
-			config:   Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "nope"}}}},
+			config:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
 			problems: []string{`spec.copy.volumes[0]: no selected workload has a volume named "nope"`},
 			checked:  true,
 		},
 		{
 			name:     "nothing selected is a warning",
 			stream:   "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
-			config:   Config{Enabled: ptr(true)},
+			config:   Config{Enabled: ptr.To(true)},
 			findings: []string{"the overlay is enabled but no workload in the stream was selected"},
 			checked:  true,
 		},
@@ -148,7 +150,7 @@ func TestCheckDebugOverlay(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			obj, errs := CheckDebugOverlay([]byte(tc.data), "f.yaml")
+			obj, errs := overlay.CheckDebugOverlay([]byte(tc.data), "f.yaml")
 			if (obj != nil) != tc.object {
 				t.Errorf("object %v, want one: %v", obj, tc.object)
 			}
@@ -192,7 +194,7 @@ func TestUnjoin(t *testing.T) {
 }
 
 func ExampleCheckDebugOverlay() {
-	_, errs := CheckDebugOverlay([]byte(`apiVersion: debug-overlay.dev/v1alpha1
+	_, errs := overlay.CheckDebugOverlay([]byte(`apiVersion: debug-overlay.dev/v1alpha1
 kind: DebugOverlay
 spec:
   enabled: true

@@ -4,12 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 )
 
 func TestReportExplain(t *testing.T) {
-	enabled := Default().Merge(Config{Enabled: ptr(true)})
+	enabled := overlay.Default().Merge(Config{Enabled: ptr.To(true)})
 	tests := []struct {
 		name   string
 		report Report
@@ -17,7 +19,7 @@ func TestReportExplain(t *testing.T) {
 	}{
 		{
 			name:   "disabled",
-			report: Report{Config: Default()},
+			report: Report{Config: overlay.Default()},
 			want:   "The overlay is disabled: the stream passes through unchanged.\n",
 		},
 		{
@@ -28,11 +30,11 @@ func TestReportExplain(t *testing.T) {
 					{
 						Kind: "Deployment", Namespace: "shop", Name: "api", Source: "shop/templates/api.yaml",
 						Container: "debug", Shell: "ash", Mounts: []string{"/etc/api", "/keys"},
-						Copies: []Copied{{Volume: "keys", Into: "keys-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true}},
+						Copies: []overlay.Copied{{Volume: "keys", Into: "keys-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true}},
 					},
 					{
 						Kind: "CronJob", Name: "backup", Container: "debug", Shell: "sh", Native: true,
-						Copies: []Copied{{Volume: "cfg", Into: "cfg-debug-copy"}},
+						Copies: []overlay.Copied{{Volume: "cfg", Into: "cfg-debug-copy"}},
 					},
 				},
 				Findings: []Finding{{Document: "document 1 (Deployment shop/api)", Message: "something to know"}},

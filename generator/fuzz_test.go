@@ -10,8 +10,10 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 // addGoldenSeeds seeds a fuzz target with every golden input.
@@ -38,8 +40,8 @@ func FuzzRender(f *testing.F) {
 	addGoldenSeeds(f)
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a}], volumes: [{name: config, secret: {secretName: s}}]}\n"))
 	configs := []Config{
-		{Enabled: ptr(true)},
-		{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "config"}}}},
+		{Enabled: ptr.To(true)},
+		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config"}}}},
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, cfg := range configs {

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 // goldenDir holds one folder per case: input.yaml, an optional config.yaml
@@ -47,12 +49,12 @@ func goldenConfig(t *testing.T, dir string) Config {
 	file := filepath.Join(dir, "config.yaml")
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Config{Enabled: ptr(true)}
+		return Config{Enabled: ptr.To(true)}
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := ParseDebugOverlay(data, file)
+	obj, err := overlay.ParseDebugOverlay(data, file)
 	if err != nil {
 		t.Fatal(err)
 	}

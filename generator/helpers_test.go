@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"encoding/json"
-	"path"
 	"slices"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/podcheck"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/internal/testcorpus"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -39,27 +40,9 @@ func updating() bool {
 	return b
 }
 
-// separatorLine finds the lines that start a document: `---` at column 0,
-// alone or followed by a blank or a comment. It is written independently of
-// docReader, so tests can check one against the other.
-var separatorLine = regexp.MustCompile(`(?m)^---(?:[ \t\r]|$)`)
-
 // splitRaw splits a stream into raw documents the way Render promises to
 // keep them: each one from its separator line up to the next.
-func splitRaw(data []byte) [][]byte {
-	var docs [][]byte
-	start := 0
-	for _, loc := range separatorLine.FindAllIndex(data, -1) {
-		if loc[0] > start {
-			docs = append(docs, data[start:loc[0]])
-		}
-		start = loc[0]
-	}
-	if start < len(data) {
-		docs = append(docs, data[start:])
-	}
-	return docs
-}
+var splitRaw = testcorpus.SplitRaw
 
 // parseStream parses every document of a stream, as split by splitRaw, with
 // sigs.k8s.io/yaml (the way Kubernetes clients read manifests) into plain Go
@@ -107,7 +90,7 @@ func isConfigObject(obj any) bool {
 	}
 	kind, _ := m["kind"].(string)
 	apiVersion, _ := m["apiVersion"].(string)
-	return kind == Kind && groupOf(apiVersion) == Group
+	return kind == overlay.Kind && overlay.GroupOf(apiVersion) == overlay.Group
 }
 
 // withoutConfigs drops the DebugOverlay documents, which Render consumes.
@@ -135,7 +118,7 @@ func rawWithoutConfigs(t testing.TB, data []byte) [][]byte {
 
 // isConfigDoc reports whether a raw document is one DebugOverlay.
 func isConfigDoc(raw []byte) bool {
-	if !bytes.Contains(raw, []byte(Kind)) {
+	if !bytes.Contains(raw, []byte(overlay.Kind)) {
 		return false // not worth parsing
 	}
 	objs, err := parseStream(raw)
@@ -192,7 +175,7 @@ func secretValues(objs []any) []string {
 func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	table := newKindTable(kinds)
+	table := overlay.NewKindTable(kinds)
 
 	inObjs, inErr := parseStream(in)
 	_, outErr := parseStream(out)
@@ -215,26 +198,26 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 	} else {
 		overlaid := 0
 		for i := range inRaw {
-			if bytes.Contains(outRaw[i], []byte(StatusAnnotation)) {
+			if bytes.Contains(outRaw[i], []byte(overlay.StatusAnnotation)) {
 				for _, p := range newPodProblems(inRaw[i], outRaw[i], table) {
 					bad("document %d: the overlay made the pod invalid: %s", i+1, p)
 				}
 			}
-			if bytes.Contains(outRaw[i], []byte(StatusAnnotation)) && !bytes.Contains(inRaw[i], []byte(StatusAnnotation)) {
+			if bytes.Contains(outRaw[i], []byte(overlay.StatusAnnotation)) && !bytes.Contains(inRaw[i], []byte(overlay.StatusAnnotation)) {
 				overlaid++
 				if !report.Config.IsEnabled() {
 					bad("document %d was changed although the overlay is disabled", i+1)
 				}
 				continue
 			}
-			if bytes.Contains(inRaw[i], []byte(StatusAnnotation)) {
+			if bytes.Contains(inRaw[i], []byte(overlay.StatusAnnotation)) {
 				continue // overlaid again: may change
 			}
 			if !bytes.Equal(inRaw[i], outRaw[i]) {
 				bad("document %d is not overlaid but changed (-in +out):\n%s", i+1, cmp.Diff(string(inRaw[i]), string(outRaw[i])))
 			}
 		}
-		if !bytes.Contains(in, []byte(StatusAnnotation)) && overlaid != len(report.Workloads) {
+		if !bytes.Contains(in, []byte(overlay.StatusAnnotation)) && overlaid != len(report.Workloads) {
 			bad("%d documents carry the status annotation, the report lists %d workloads", overlaid, len(report.Workloads))
 		}
 	}
@@ -282,7 +265,7 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 		bad("strip: %v", err)
 		return problems
 	}
-	if n != len(report.Workloads) && !bytes.Contains(in, []byte(StatusAnnotation)) {
+	if n != len(report.Workloads) && !bytes.Contains(in, []byte(overlay.StatusAnnotation)) {
 		bad("strip removed the overlay from %d pod templates, want %d", n, len(report.Workloads))
 	}
 	strippedObjs, err := parseStream(stripped)
@@ -310,9 +293,9 @@ type overlaidPod struct {
 // carries the status annotation.
 func overlaidPodSpecs(stream []byte, kinds []WorkloadKind) []overlaidPod {
 	var pods []overlaidPod
-	table := newKindTable(kinds)
+	table := overlay.NewKindTable(kinds)
 	for i, raw := range splitRaw(stream) {
-		if !bytes.Contains(raw, []byte(StatusAnnotation)) {
+		if !bytes.Contains(raw, []byte(overlay.StatusAnnotation)) {
 			continue
 		}
 		if pod, ok := decodePod(raw, table); ok {
@@ -324,20 +307,20 @@ func overlaidPodSpecs(stream []byte, kinds []WorkloadKind) []overlaidPod {
 }
 
 // decodePod decodes the pod spec of a raw document of a workload kind.
-func decodePod(raw []byte, table kindTable) (overlaidPod, bool) {
+func decodePod(raw []byte, table overlay.KindTable) (overlaidPod, bool) {
 	var obj map[string]any
 	if err := sigsyaml.Unmarshal(raw, &obj); err != nil {
 		return overlaidPod{}, false
 	}
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
-	wk, ok := table.lookup(apiVersion, kind)
+	wk, ok := table.Lookup(apiVersion, kind)
 	if !ok {
 		return overlaidPod{}, false
 	}
 	pod := overlaidPod{kind: kind}
 	tmpl := any(obj)
-	for _, k := range wk.templatePath() {
+	for _, k := range wk.Path() {
 		m, _ := tmpl.(map[string]any)
 		tmpl = m[k]
 	}
@@ -360,7 +343,7 @@ func decodePod(raw []byte, table kindTable) (overlaidPod, bool) {
 // newPodProblems applies the rules of Kubernetes' pod validation that an
 // overlay can break (see podSpecProblems) to the pod of an overlaid
 // document, and returns the problems its input document did not have.
-func newPodProblems(in, out []byte, table kindTable) []string {
+func newPodProblems(in, out []byte, table overlay.KindTable) []string {
 	after, ok := decodePod(out, table)
 	if !ok {
 		return nil
@@ -372,12 +355,12 @@ func newPodProblems(in, out []byte, table kindTable) []string {
 	// the input has in any container is not new in the sidecar.
 	var before []string
 	if pod, ok := decodePod(in, table); ok && pod.err == nil {
-		for _, p := range podSpecProblems(&pod.spec, pod.claims) {
+		for _, p := range podcheck.SpecProblems(&pod.spec, pod.claims) {
 			before = append(before, containerName.ReplaceAllString(p, "container"))
 		}
 	}
 	var problems []string
-	for _, p := range podSpecProblems(&after.spec, after.claims) {
+	for _, p := range podcheck.SpecProblems(&after.spec, after.claims) {
 		if !slices.Contains(before, containerName.ReplaceAllString(p, "container")) {
 			problems = append(problems, p)
 		}
@@ -386,93 +369,3 @@ func newPodProblems(in, out []byte, table kindTable) []string {
 }
 
 var containerName = regexp.MustCompile(`container "[^"]*"`)
-
-// podSpecProblems checks unique container and volume names (DNS labels),
-// mounts of existing volumes at distinct absolute paths, Bidirectional
-// propagation only when privileged, hostPID without shareProcessNamespace,
-// and restartPolicy only on init containers, as Always.
-func podSpecProblems(pod *corev1.PodSpec, claims []string) []string {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	volumes := map[string]bool{}
-	for _, c := range claims {
-		volumes[c] = true
-	}
-	for _, v := range pod.Volumes {
-		if volumes[v.Name] {
-			bad("volume %q is defined twice", v.Name)
-		}
-		volumes[v.Name] = true
-		if msgs := validation.IsDNS1123Label(v.Name); len(msgs) > 0 {
-			bad("volume name %q: %s", v.Name, strings.Join(msgs, "; "))
-		}
-	}
-	names := map[string]bool{}
-	all := append(slices.Clone(pod.InitContainers), pod.Containers...)
-	for i, c := range all {
-		init := i < len(pod.InitContainers)
-		if names[c.Name] {
-			bad("container name %q is used twice", c.Name)
-		}
-		names[c.Name] = true
-		if msgs := validation.IsDNS1123Label(c.Name); len(msgs) > 0 {
-			bad("container name %q: %s", c.Name, strings.Join(msgs, "; "))
-		}
-		if c.RestartPolicy != nil && (!init || *c.RestartPolicy != corev1.ContainerRestartPolicyAlways) {
-			bad("container %q: restartPolicy %s is only valid on init containers, as Always", c.Name, *c.RestartPolicy)
-		}
-		paths := map[string]bool{}
-		privileged := c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged
-		for _, m := range c.VolumeMounts {
-			if !volumes[m.Name] {
-				bad("container %q mounts volume %q, which does not exist", c.Name, m.Name)
-			}
-			p := path.Clean(m.MountPath)
-			if paths[p] {
-				bad("container %q mounts two volumes at %s", c.Name, m.MountPath)
-			}
-			paths[p] = true
-			if !path.IsAbs(m.MountPath) {
-				bad("container %q: mountPath %q is not absolute", c.Name, m.MountPath)
-			}
-			if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional && !privileged {
-				bad("container %q: Bidirectional propagation at %s without privileged", c.Name, m.MountPath)
-			}
-		}
-	}
-	if pod.HostPID && pod.ShareProcessNamespace != nil && *pod.ShareProcessNamespace {
-		bad("hostPID and shareProcessNamespace are both set")
-	}
-	return problems
-}
-
-// restrictedProblems reports what keeps a container from the Pod Security
-// "restricted" level, as far as the container decides it.
-func restrictedProblems(c corev1.Container) []string {
-	var problems []string
-	sc := c.SecurityContext
-	if sc == nil {
-		return []string{"no securityContext"}
-	}
-	if sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
-		problems = append(problems, "runAsNonRoot is not true")
-	}
-	if sc.RunAsUser == nil || *sc.RunAsUser == 0 {
-		problems = append(problems, "no numeric non-root runAsUser")
-	}
-	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
-		problems = append(problems, "allowPrivilegeEscalation is not false")
-	}
-	if sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
-		problems = append(problems, "capabilities do not drop ALL")
-	} else if len(sc.Capabilities.Add) > 0 {
-		problems = append(problems, "capabilities are added")
-	}
-	if sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
-		problems = append(problems, "seccompProfile is not RuntimeDefault")
-	}
-	if sc.Privileged != nil && *sc.Privileged {
-		problems = append(problems, "privileged")
-	}
-	return problems
-}

@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -37,7 +39,7 @@ const sniffSize = 64 << 10
 // results. Its zero value takes its whole configuration from the
 // ResourceList.
 //
-// Configuration, lowest first: Default(), a DebugOverlay object among the
+// Configuration, lowest first: defaults, a DebugOverlay object among the
 // items (consumed, like the DebugOverlay document of a Helm stream), the
 // functionConfig (a DebugOverlay), Config.
 //
@@ -140,10 +142,10 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	for _, item := range rl.Items {
 		meta := krmMeta(item)
 		switch {
-		case meta.Kind == Kind && groupOf(meta.APIVersion) == Group:
+		case meta.Kind == overlay.Kind && overlay.GroupOf(meta.APIVersion) == overlay.Group:
 			configs = append(configs, item)
 			continue
-		case meta.Kind == FunctionCheckKind && groupOf(meta.APIVersion) == Group:
+		case meta.Kind == FunctionCheckKind && overlay.GroupOf(meta.APIVersion) == overlay.Group:
 			if err := item.PipeE(kyaml.SetAnnotation(LocalConfigAnnotation, "true")); err != nil {
 				fail(item, fmt.Errorf("marking %s %s: %w", FunctionCheckKind, meta.Name, err))
 			}
@@ -152,7 +154,7 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	}
 	switch {
 	case len(configs) > 1:
-		fail(nil, fmt.Errorf("the items hold %d %s objects; keep one", len(configs), Kind))
+		fail(nil, fmt.Errorf("the items hold %d %s objects; keep one", len(configs), overlay.Kind))
 	case len(configs) == 1:
 		obj, err := parseItemConfig(configs[0])
 		if err != nil {
@@ -175,7 +177,7 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	layer = layer.Merge(f.Config)
 	rl.Items = items
 
-	cfg := Default().Merge(layer)
+	cfg := overlay.Default().Merge(layer)
 	if err := cfg.Validate(); err != nil {
 		fail(nil, fmt.Errorf("invalid configuration:\n%w", err))
 		return nil, errs
@@ -186,7 +188,7 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
 		return report, nil
 	}
-	st, err := newRun(report)
+	st, err := (&Renderer{}).newRun(report)
 	if err != nil {
 		fail(nil, err)
 		return nil, errs
@@ -202,8 +204,8 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		}
 		path, _, _ := kioutil.GetFileAnnotations(item)
 		e := entry{index: i, h: stream.Header{
-			APIVersion: scalarValue(mapGet(obj, "apiVersion")),
-			Kind:       scalarValue(mapGet(obj, "kind")),
+			APIVersion: yamltree.Value(yamltree.MapGet(obj, "apiVersion")),
+			Kind:       yamltree.Value(yamltree.MapGet(obj, "kind")),
 			Source:     path,
 		}}
 		// The same rules as Render's for documents.
@@ -211,20 +213,21 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		case e.h.Kind == "":
 			fail(item, errors.New("not a Kubernetes object: no kind"))
 			continue
-		case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && groupOf(e.h.APIVersion) == "":
+		case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && overlay.GroupOf(e.h.APIVersion) == "":
 			fail(item, fmt.Errorf("%s items are not supported: the overlay cannot see the workloads inside; pass the objects as items", e.h.Kind))
 			continue
 		}
-		wk, ok := st.kinds.lookup(e.h.APIVersion, e.h.Kind)
+		wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
 		if !ok {
 			continue
 		}
 		seen := len(report.Findings)
 		if _, err := st.object(obj, wk, e); err != nil {
-			meta := krmMeta(item)
-			label := docLabel(e, meta.Namespace, meta.Name) + ": "
-			errs = append(errs, krmError{err: err,
-				result: krmResult(SeverityError, strings.TrimPrefix(err.Error(), label), item)})
+			msg := err.Error()
+			if de := (*docError)(nil); errors.As(err, &de) {
+				msg = de.err.Error() // the result names the item
+			}
+			errs = append(errs, krmError{err: err, result: krmResult(SeverityError, msg, item)})
 		}
 		for _, finding := range report.Findings[seen:] {
 			warnings = append(warnings, krmResult(SeverityWarning, finding.Message, item))
@@ -250,9 +253,9 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 }
 
 // parseItemConfig reads a DebugOverlay object found among the items.
-func parseItemConfig(item *kyaml.RNode) (*DebugOverlay, error) {
+func parseItemConfig(item *kyaml.RNode) (*overlay.DebugOverlay, error) {
 	meta := krmMeta(item)
-	source := fmt.Sprintf("%s %s", Kind, meta.Name)
+	source := fmt.Sprintf("%s %s", overlay.Kind, meta.Name)
 	if path, _, _ := kioutil.GetFileAnnotations(item); path != "" {
 		source += " from " + path
 	}
@@ -260,21 +263,21 @@ func parseItemConfig(item *kyaml.RNode) (*DebugOverlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	return ParseDebugOverlay(data, source)
+	return overlay.ParseDebugOverlay(data, source)
 }
 
 // parseFunctionConfig reads the functionConfig, which must be a DebugOverlay.
-func parseFunctionConfig(fc *kyaml.RNode) (*DebugOverlay, error) {
+func parseFunctionConfig(fc *kyaml.RNode) (*overlay.DebugOverlay, error) {
 	meta := krmMeta(fc)
-	if meta.Kind != Kind || groupOf(meta.APIVersion) != Group {
+	if meta.Kind != overlay.Kind || overlay.GroupOf(meta.APIVersion) != overlay.Group {
 		return nil, fmt.Errorf("functionConfig: want a %s (apiVersion %s), got kind %q, apiVersion %q",
-			Kind, APIVersion, meta.Kind, meta.APIVersion)
+			overlay.Kind, overlay.APIVersion, meta.Kind, meta.APIVersion)
 	}
 	data, err := fc.MarshalJSON()
 	if err != nil {
 		return nil, fmt.Errorf("functionConfig: %w", err)
 	}
-	return ParseDebugOverlay(data, "functionConfig")
+	return overlay.ParseDebugOverlay(data, "functionConfig")
 }
 
 // krmMeta reads what results name: apiVersion, kind, name, namespace.
@@ -284,10 +287,10 @@ func krmMeta(item *kyaml.RNode) kyaml.ResourceIdentifier {
 		return id
 	}
 	n := item.YNode()
-	id.APIVersion = scalarValue(mapGet(n, "apiVersion"))
-	id.Kind = scalarValue(mapGet(n, "kind"))
-	id.Name = scalarValue(mapPath(n, "metadata", "name"))
-	id.Namespace = scalarValue(mapPath(n, "metadata", "namespace"))
+	id.APIVersion = yamltree.Value(yamltree.MapGet(n, "apiVersion"))
+	id.Kind = yamltree.Value(yamltree.MapGet(n, "kind"))
+	id.Name = yamltree.Value(yamltree.MapPath(n, "metadata", "name"))
+	id.Namespace = yamltree.Value(yamltree.MapPath(n, "metadata", "namespace"))
 	return id
 }
 

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -152,14 +154,14 @@ func TestFunction(t *testing.T) {
 				if names := krmContainerNames(t, d, "containers"); !cmp.Equal(names, []string{"api", "debug"}) {
 					t.Errorf("containers = %v, want [api debug]", names)
 				}
-				if names := krmContainerNames(t, d, "initContainers"); !cmp.Equal(names, []string{CopyContainerName}) {
-					t.Errorf("initContainers = %v, want [%s]", names, CopyContainerName)
+				if names := krmContainerNames(t, d, "initContainers"); !cmp.Equal(names, []string{overlay.CopyContainerName}) {
+					t.Errorf("initContainers = %v, want [%s]", names, overlay.CopyContainerName)
 				}
 				s, _ := d.String()
 				if !strings.Contains(s, "# the application") {
 					t.Errorf("the comment is lost:\n%s", s)
 				}
-				if o.functionConfig == nil || o.functionConfig.GetKind() != Kind {
+				if o.functionConfig == nil || o.functionConfig.GetKind() != overlay.Kind {
 					t.Errorf("functionConfig not handed back: %v", o.functionConfig)
 				}
 			},
@@ -178,7 +180,7 @@ func TestFunction(t *testing.T) {
 		{
 			name:        "flags are layered above the functionConfig",
 			input:       resourceList(debugOverlay("enabled: false"), krmDeployment),
-			layer:       Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "creds"}}}},
+			layer:       Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
 			wantResults: Results{overlaid},
 		},
 		{
@@ -273,7 +275,7 @@ func TestFunction(t *testing.T) {
 			// Every item keeps the annotations it came with, whatever happened.
 			in := readOutput(t, []byte(tt.input))
 			for _, item := range in.items {
-				if item.GetKind() == Kind {
+				if item.GetKind() == overlay.Kind {
 					continue
 				}
 				got := o.item(t, item.GetKind(), item.GetName()).GetAnnotations()
@@ -339,7 +341,7 @@ func TestFunctionAgreesWithRender(t *testing.T) {
 				}
 				return
 			}
-			fc, err := kyaml.FromMap(map[string]any{"apiVersion": APIVersion, "kind": Kind, "metadata": map[string]any{"name": "golden"}})
+			fc, err := kyaml.FromMap(map[string]any{"apiVersion": overlay.APIVersion, "kind": overlay.Kind, "metadata": map[string]any{"name": "golden"}})
 			if err != nil {
 				t.Fatal(err)
 			}

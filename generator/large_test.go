@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"k8s.io/utils/ptr"
 )
 
 // Sizes the large-input tests build their documents to. They are generated
@@ -75,7 +78,7 @@ func TestRenderLargeConfigMapPassesThrough(t *testing.T) {
 	in := append(append([]byte{}, cm...), deploy...)
 
 	start := time.Now()
-	out, report, err := render(Config{Enabled: ptr(true)}, in)
+	out, report, err := render(Config{Enabled: ptr.To(true)}, in)
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
@@ -87,7 +90,7 @@ func TestRenderLargeConfigMapPassesThrough(t *testing.T) {
 	if !bytes.HasPrefix(rest, []byte("---\n# Source: app/templates/deployment.yaml\n")) {
 		t.Fatalf("the output does not go on with the Deployment after the ConfigMap: %.200q", rest)
 	}
-	if !bytes.Contains(rest, []byte(StatusAnnotation)) {
+	if !bytes.Contains(rest, []byte(overlay.StatusAnnotation)) {
 		t.Errorf("the Deployment after the ConfigMap is not overlaid:\n%s", rest)
 	}
 	if len(report.Workloads) != 1 {
@@ -114,7 +117,7 @@ func TestRenderLongAnnotation(t *testing.T) {
 			in := annotatedDeployment(value)
 
 			start := time.Now()
-			out, report, err := render(Config{Enabled: ptr(true)}, in)
+			out, report, err := render(Config{Enabled: ptr.To(true)}, in)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -122,7 +125,7 @@ func TestRenderLongAnnotation(t *testing.T) {
 			if want := "\n    example.com/blob: " + value + "\n"; !bytes.Contains(out, []byte(want)) {
 				t.Errorf("the %d-byte annotation is not in the output as one unchanged line", tc.size)
 			}
-			if !bytes.Contains(out, []byte(StatusAnnotation)) || !bytes.Contains(out, []byte("\n        - name: debug\n")) {
+			if !bytes.Contains(out, []byte(overlay.StatusAnnotation)) || !bytes.Contains(out, []byte("\n        - name: debug\n")) {
 				t.Errorf("the Deployment is not overlaid:\n%.3000s", out)
 			}
 			if len(report.Workloads) != 1 {

@@ -3,6 +3,9 @@ package generator
 import (
 	"strings"
 	"testing"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"k8s.io/utils/ptr"
 )
 
 // TestRenderWithoutMetadata: a workload without metadata (which the API
@@ -58,14 +61,14 @@ spec:
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, report, err := render(Config{Enabled: ptr(true)}, []byte(tc.in))
+			out, report, err := render(Config{Enabled: ptr.To(true)}, []byte(tc.in))
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
 			if len(report.Workloads) != 1 {
 				t.Fatalf("report lists %d workloads, want 1:\n%s", len(report.Workloads), out)
 			}
-			if !strings.Contains(string(out), StatusAnnotation) || !strings.Contains(string(out), "- name: debug\n") {
+			if !strings.Contains(string(out), overlay.StatusAnnotation) || !strings.Contains(string(out), "- name: debug\n") {
 				t.Errorf("not overlaid:\n%s", out)
 			}
 			for _, p := range checkInvariants([]byte(tc.in), out, report, nil) {

@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -136,9 +138,9 @@ func patchDocs(data []byte) ([][]byte, error) {
 func isDebugOverlayDoc(raw []byte) bool {
 	h := stream.ScanHeader(raw)
 	if !h.Sure && !h.Empty {
-		h.APIVersion, h.Kind, _ = parseHeader(raw)
+		h.APIVersion, h.Kind, _ = yamltree.ParseHeader(raw)
 	}
-	return h.Kind == Kind && groupOf(h.APIVersion) == Group
+	return h.Kind == overlay.Kind && overlay.GroupOf(h.APIVersion) == overlay.Group
 }
 
 // diffDocuments returns the patch that turns document a into document b.
@@ -152,14 +154,14 @@ func diffDocuments(a, b []byte) (ObjectPatch, error) {
 	if err != nil {
 		return p, err
 	}
-	apiVersion := scalarValue(mapGet(objA, "apiVersion"))
+	apiVersion := yamltree.Value(yamltree.MapGet(objA, "apiVersion"))
 	version := apiVersion[strings.LastIndexByte(apiVersion, '/')+1:]
 	p.Target = PatchTarget{
-		Group:     regexp.QuoteMeta(groupOf(apiVersion)),
+		Group:     regexp.QuoteMeta(overlay.GroupOf(apiVersion)),
 		Version:   regexp.QuoteMeta(version),
-		Kind:      scalarValue(mapGet(objA, "kind")),
-		Name:      regexp.QuoteMeta(scalarValue(mapPath(objA, "metadata", "name"))),
-		Namespace: regexp.QuoteMeta(scalarValue(mapPath(objA, "metadata", "namespace"))),
+		Kind:      yamltree.Value(yamltree.MapGet(objA, "kind")),
+		Name:      regexp.QuoteMeta(yamltree.Value(yamltree.MapPath(objA, "metadata", "name"))),
+		Namespace: regexp.QuoteMeta(yamltree.Value(yamltree.MapPath(objA, "metadata", "namespace"))),
 	}
 	var d differ
 	d.diff("", "", cleanCopy(objA), cleanCopy(objB))
@@ -208,7 +210,7 @@ func (d *differ) add(path string, v *yaml.Node) {
 
 // test guards a path with its current value, when that is a scalar.
 func (d *differ) test(path string, old *yaml.Node) {
-	if old = derefAlias(old); old.Kind == yaml.ScalarNode {
+	if old = yamltree.ResolveAlias(old); old.Kind == yaml.ScalarNode {
 		d.ops = append(d.ops, PatchOp{Op: "test", Path: path, Value: cleanCopy(old)})
 	}
 }
@@ -226,20 +228,20 @@ func (d *differ) remove(path string, old *yaml.Node) {
 // diff appends the operations that turn a into b at path; field is the
 // name of the mapping key that holds them.
 func (d *differ) diff(path, field string, a, b *yaml.Node) {
-	a, b = derefAlias(a), derefAlias(b)
+	a, b = yamltree.ResolveAlias(a), yamltree.ResolveAlias(b)
 	if sameValue(a, b) {
 		return
 	}
 	switch {
 	case a.Kind == yaml.MappingNode && b.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(a.Content); i += 2 {
-			if key := a.Content[i].Value; mapGet(b, key) == nil {
+			if key := a.Content[i].Value; yamltree.MapGet(b, key) == nil {
 				d.remove(path+"/"+escapePointer(key), a.Content[i+1])
 			}
 		}
 		for i := 0; i+1 < len(b.Content); i += 2 {
 			key := b.Content[i].Value
-			if av := mapGet(a, key); av == nil {
+			if av := yamltree.MapGet(a, key); av == nil {
 				d.add(path+"/"+escapePointer(key), b.Content[i+1])
 			} else {
 				d.diff(path+"/"+escapePointer(key), key, av, b.Content[i+1])
@@ -294,7 +296,7 @@ func (d *differ) diffKeyed(path, key string, a, b *yaml.Node) bool {
 	for i := len(a.Content) - 1; i >= 0; i-- {
 		if k := keyOf(a.Content[i], key); !inB[k] {
 			at := path + "/" + strconv.Itoa(i)
-			d.test(at+keyPath, mapGet(a.Content[i], key))
+			d.test(at+keyPath, yamltree.MapGet(a.Content[i], key))
 			d.ops = append(d.ops, PatchOp{Op: "remove", Path: at})
 		}
 	}
@@ -314,7 +316,7 @@ func (d *differ) diffKeyed(path, key string, a, b *yaml.Node) bool {
 		var inner differ
 		inner.diff(at, "", old, item)
 		if len(inner.ops) > 0 {
-			d.test(at+keyPath, mapGet(old, key))
+			d.test(at+keyPath, yamltree.MapGet(old, key))
 			d.ops = append(d.ops, inner.ops...)
 		}
 	}
@@ -335,7 +337,7 @@ func allNewItems(items []*yaml.Node, inA map[string]*yaml.Node, key string) bool
 func keyedBy(seq *yaml.Node, key string) bool {
 	seen := map[string]bool{}
 	for _, item := range seq.Content {
-		v := mapGet(derefAlias(item), key)
+		v := yamltree.MapGet(yamltree.ResolveAlias(item), key)
 		if v == nil || v.Kind != yaml.ScalarNode || seen[v.Value] {
 			return false
 		}
@@ -345,15 +347,7 @@ func keyedBy(seq *yaml.Node, key string) bool {
 }
 
 func keyOf(item *yaml.Node, key string) string {
-	return scalarValue(mapGet(derefAlias(item), key))
-}
-
-// derefAlias follows an alias to its anchored node.
-func derefAlias(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
+	return yamltree.Value(yamltree.MapGet(yamltree.ResolveAlias(item), key))
 }
 
 // sameValue compares two trees as the values they decode to.
@@ -370,7 +364,7 @@ func sameValue(a, b *yaml.Node) bool {
 // its last value, without comments, anchors or flow style. JSON patches
 // apply to that form.
 func cleanCopy(n *yaml.Node) *yaml.Node {
-	n = derefAlias(n)
+	n = yamltree.ResolveAlias(n)
 	c := &yaml.Node{Kind: n.Kind, Style: n.Style &^ yaml.FlowStyle, Tag: n.Tag, Value: n.Value}
 	if n.Kind != yaml.MappingNode {
 		for _, child := range n.Content {
@@ -388,7 +382,7 @@ func cleanCopy(n *yaml.Node) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !isMergeKey(k) {
-			if lastKey(n, k.Value) != i {
+			if yamltree.LastKey(n, k.Value) != i {
 				continue // written again further down, which is what counts
 			}
 			c.Content = append(c.Content, cleanCopy(k), cleanCopy(v))
@@ -396,7 +390,7 @@ func cleanCopy(n *yaml.Node) *yaml.Node {
 			continue
 		}
 		// The explicit keys win, then the merged maps in their order.
-		sources := []*yaml.Node{derefAlias(v)}
+		sources := []*yaml.Node{yamltree.ResolveAlias(v)}
 		if sources[0].Kind == yaml.SequenceNode {
 			sources = sources[0].Content
 		}

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -200,7 +202,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(set.Manifests), Kind) {
+	if strings.Contains(string(set.Manifests), overlay.Kind) {
 		t.Errorf("Manifests hold the DebugOverlay document:\n%s", set.Manifests)
 	}
 	if !strings.HasPrefix(string(set.Manifests), "# Source: app/templates/deployment.yaml\n") {
@@ -303,7 +305,7 @@ func TestGeneratePatchesErrors(t *testing.T) {
 		{name: "a disabled overlay has nothing to generate", stream: pod, wantErr: "the overlay is disabled"},
 		{
 			name: "the overlay's own errors", stream: pod,
-			layer:   Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "nope"}}}},
+			layer:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
 			wantErr: `no selected workload has a volume named "nope"`,
 		},
 	}
@@ -323,12 +325,12 @@ func goldenLayer(t *testing.T, dir string) Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return Config{Enabled: ptr(true)}
+		return Config{Enabled: ptr.To(true)}
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := ParseDebugOverlay(data, "config.yaml")
+	obj, err := overlay.ParseDebugOverlay(data, "config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,17 @@ package generator
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/testcorpus"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 // renderBoth renders in on the fast road (splicing where it can) and on the
@@ -76,10 +76,10 @@ func TestSpliceGolden(t *testing.T) {
 // configuration the stream generator makes; the fast road must take every
 // workload the generator writes (block style only).
 func TestSpliceRandomStreams(t *testing.T) {
-	g := &streamGen{r: rand.New(rand.NewSource(1127))}
+	g := testcorpus.NewStreams(1127, false)
 	spliced := 0
 	for i := range 300 {
-		in, cfg := g.stream()
+		in, cfg := g.Next()
 		problems, n, overlaid := renderBoth(cfg, in)
 		for _, p := range problems {
 			t.Errorf("stream %d: %s\nconfig: %+v\ninput:\n%s", i, p, cfg, in)
@@ -120,7 +120,7 @@ spec:
       - name: data
         emptyDir: {}
 `)
-	cfg := Config{Enabled: ptr(true)}
+	cfg := Config{Enabled: ptr.To(true)}
 	out, report, err := render(cfg, in)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ spec:
 // TestSpliceShapes: every shape of pod spec the fast road edits gives what
 // the tree road gives, and takes the fast road.
 func TestSpliceShapes(t *testing.T) {
-	copyTLS := Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "tls"}}}}
+	copyTLS := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "tls"}}}}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -189,7 +189,7 @@ spec:
           run
           it
 `},
-		{"no final newline", Config{Enabled: ptr(true)}, `apiVersion: v1
+		{"no final newline", Config{Enabled: ptr.To(true)}, `apiVersion: v1
 kind: Pod
 metadata:
   name: pod
@@ -219,7 +219,7 @@ spec:
           secretName: tls
       ephemeralContainers:
 `},
-		{"null init containers last", Config{Enabled: ptr(true), Sidecar: Sidecar{Native: NativeAlways}}, `apiVersion: v1
+		{"null init containers last", Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Native: overlay.NativeAlways}}, `apiVersion: v1
 kind: Pod
 metadata:
   name: pod
@@ -229,7 +229,7 @@ spec:
   - name: app
   initContainers: ~
 `},
-		{"windows in flow style", Config{Enabled: ptr(true)}, `apiVersion: v1
+		{"windows in flow style", Config{Enabled: ptr.To(true)}, `apiVersion: v1
 kind: Pod
 metadata:
   name: app
@@ -238,7 +238,7 @@ spec:
   containers:
   - name: app
 `},
-		{"metadata without annotations", Config{Enabled: ptr(true)}, `apiVersion: apps/v1
+		{"metadata without annotations", Config{Enabled: ptr.To(true)}, `apiVersion: apps/v1
 kind: DaemonSet
 metadata:
   name: ds
@@ -273,61 +273,6 @@ spec:
 			}
 		})
 	}
-}
-
-// TestPodSpecJSON: the pod spec fields read as JSON from the index are the
-// ones yaml.v3 reads from the projection, on every workload of the golden
-// inputs and of random streams; and the generated workloads never need
-// yaml.v3 at all.
-func TestPodSpecJSON(t *testing.T) {
-	docs := goldenInputDocs(t)
-	docs = append(docs, []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n  volumes:\n  - name: s\n    secret:\n      defaultMode: 0440\n"))
-	generated := len(docs)
-	g := &streamGen{r: rand.New(rand.NewSource(27))}
-	for range 100 {
-		s, _ := g.stream()
-		docs = append(docs, splitRaw(s)...)
-	}
-	table := newKindTable(nil)
-	compared := 0
-	for i, raw := range docs {
-		h := stream.ScanHeader(raw)
-		wk, ok := table.lookup(h.APIVersion, h.Kind)
-		if !ok {
-			continue
-		}
-		_, body := stream.SplitPreamble(raw)
-		var d blockDoc
-		if !d.index(body) {
-			continue
-		}
-		spec := d.get(d.path(0, wk.templatePath()...), "spec")
-		if d.kind(spec) != bMap {
-			continue
-		}
-		fromYAML, yerr := d.podSpecYAML(spec, nil)
-		fromJSON, _, ok := d.podSpecJSON(spec, nil)
-		if !ok {
-			if i >= generated {
-				t.Errorf("a generated workload needs yaml.v3:\n%s", raw)
-			}
-			continue
-		}
-		if yerr != nil {
-			t.Errorf("JSON read a pod spec yaml.v3 refuses (%v):\n%s", yerr, raw)
-			continue
-		}
-		want, _ := json.Marshal(fromYAML)
-		got, _ := json.Marshal(fromJSON)
-		if d := cmp.Diff(string(want), string(got)); d != "" {
-			t.Errorf("pod specs differ (-yaml.v3 +JSON):\n%s\nin:\n%s", d, raw)
-		}
-		compared++
-	}
-	if compared == 0 {
-		t.Fatal("compared nothing")
-	}
-	t.Logf("compared %d pod specs", compared)
 }
 
 // TestRerunWritesOneText: what the overlay adds is written in one text on

@@ -2,10 +2,11 @@ package generator
 
 import (
 	"bytes"
-	"math/rand"
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/internal/testcorpus"
+	"k8s.io/utils/ptr"
 )
 
 // TestSpoolFile: past its limit a spool keeps what it was given, read back
@@ -13,13 +14,13 @@ import (
 // TestRenderSpooled: a render that spools to files gives what one in
 // memory gives.
 func TestRenderSpooled(t *testing.T) {
-	g := &streamGen{r: rand.New(rand.NewSource(3))}
+	g := testcorpus.NewStreams(3, false)
 	var in []byte
 	for len(in) < 2*stream.SpoolBlock {
-		s, _ := g.stream()
+		s, _ := g.Next()
 		in = append(in, bytes.Join(rawWithoutConfigs(t, s), nil)...)
 	}
-	cfg := Config{Enabled: ptr(true)}
+	cfg := Config{Enabled: ptr.To(true)}
 	var mem, file bytes.Buffer
 	if _, err := (&Renderer{Config: cfg}).Render(bytes.NewReader(in), &mem); err != nil {
 		t.Fatal(err)

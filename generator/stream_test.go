@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 const streamDeployment = `---
@@ -94,33 +96,33 @@ func TestRenderStreamInvariants(t *testing.T) {
 		{
 			name:  "config document in the middle, with a copy",
 			input: streamDeployment + streamConfig + streamSecret + streamService,
-			cfg:   Config{Copy: Copy{Volumes: []CopyVolume{{Name: "creds"}}}},
+			cfg:   Config{Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
 			keep:  []string{"# the Secret below", "# head comment of containers"},
 			want:  []string{"Deployment", "Secret", "Service"},
 		},
 		{
 			name:  "no config document, enabled by the layer",
 			input: streamService + streamDeployment + streamDeployment + streamService,
-			cfg:   Config{Enabled: ptr(true)},
+			cfg:   Config{Enabled: ptr.To(true)},
 			want:  []string{"Service", "Deployment", "Deployment", "Service"},
 		},
 		{
 			name:  "disabled by the layer above the stream's document",
 			input: streamDeployment + streamConfig + streamService,
-			cfg:   Config{Enabled: ptr(false)},
+			cfg:   Config{Enabled: ptr.To(false)},
 			want:  []string{"Deployment", "Service"},
 		},
 		{
 			name:  "first document without a separator",
 			input: strings.TrimPrefix(streamDeployment, "---\n") + streamService,
-			cfg:   Config{Enabled: ptr(true)},
+			cfg:   Config{Enabled: ptr.To(true)},
 			keep:  []string{"# the Secret below"},
 			want:  []string{"Deployment", "Service"},
 		},
 		{
 			name:  "last document without a final newline",
 			input: streamService + strings.TrimSuffix(streamDeployment, "\n"),
-			cfg:   Config{Enabled: ptr(true)},
+			cfg:   Config{Enabled: ptr.To(true)},
 			want:  []string{"Service", "Deployment"},
 		},
 	}
@@ -213,7 +215,7 @@ spec:
           emptyDir: {}
 `
 	}
-	copyCreds := Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "creds"}}}}
+	copyCreds := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
 	tests := []struct {
 		name    string
 		input   string
@@ -224,16 +226,16 @@ spec:
 		{name: "secret last, copied", input: deployment("") + secret, cfg: copyCreds},
 		{name: "JSON secret, copied", input: jsonSecret + deployment(""), cfg: copyCreds},
 		{name: "secret, with a warning", input: secret + deployment(`          mountPropagation: Bidirectional`), cfg: copyCreds},
-		{name: "overlay disabled", input: secret + deployment(""), cfg: Config{Enabled: ptr(false)}},
+		{name: "overlay disabled", input: secret + deployment(""), cfg: Config{Enabled: ptr.To(false)}},
 		{
 			name:  "target that matches nothing",
 			input: secret + deployment(""),
-			cfg:   Config{Enabled: ptr(true), Targets: []Target{{Name: "creds"}}}, wantErr: true,
+			cfg:   Config{Enabled: ptr.To(true), Targets: []overlay.Target{{Name: "creds"}}}, wantErr: true,
 		},
 		{
 			name:  "copy of an emptyDir",
 			input: secret + deployment(""),
-			cfg:   Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "cache"}}}}, wantErr: true,
+			cfg:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "cache"}}}}, wantErr: true,
 		},
 		{
 			name:    "broken workload after the secret",

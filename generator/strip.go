@@ -2,12 +2,16 @@ package generator
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/blockyaml"
+	"github.com/debug-overlay/debug-overlay/internal/podedit"
+	"github.com/debug-overlay/debug-overlay/internal/stream"
+	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 )
 
 // Stripper removes what the overlay added from a stream, guided by the
@@ -31,54 +35,20 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 	}
 	output := stream.NewSpool(s.TempDir, limit)
 	defer output.Close()
-	kinds := newKindTable(s.Kinds)
-	marker := []byte(StatusAnnotation)
-	dr := stream.NewReader(in)
-	var buf []byte
-	var d blockDoc
+	kinds := overlay.NewKindTable(s.Kinds)
+	var d blockyaml.Doc
 	stripped := 0
-	for i := 0; ; i++ {
-		raw, err := dr.Next(buf)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	err := eachDocument(in, func(i int, raw []byte) error {
+		result, n, err := stripDocument(&d, kinds, entry{index: i}, raw)
 		if err != nil {
-			return 0, fmt.Errorf("reading input: %w", err)
-		}
-		buf = raw
-		if !bytes.Contains(raw, marker) {
-			if _, err := output.Write(raw); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		e := entry{index: i, h: stream.ScanHeader(raw)}
-		preamble, body := stream.SplitPreamble(raw)
-		if out, ok := unspliceDocument(&d, kinds, e.h, preamble, body); ok {
-			stripped++
-			if _, err := output.Write(out); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		doc, err := parseBody(preamble, body)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
-		}
-		n, err := stripObject(doc.Content[0], kinds)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", docLabel(e, "", ""), err)
-		}
-		result := raw
-		if n > 0 {
-			if result, err = encodeDocument(raw, preamble, body, doc); err != nil {
-				return 0, err
-			}
+			return err
 		}
 		stripped += n
-		if _, err := output.Write(result); err != nil {
-			return 0, err
-		}
+		_, err = output.Write(result)
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
 	if _, err := output.WriteTo(out); err != nil {
 		return 0, fmt.Errorf("writing output: %w", err)
@@ -86,22 +56,49 @@ func (s *Stripper) Strip(in io.Reader, out io.Writer) (int, error) {
 	return stripped, nil
 }
 
+// stripDocument is Strip's filter: the document without the overlay, and
+// how many pod templates it stripped. A workload spliced before is cut out
+// of its text, which gives back its bytes; anything else is parsed.
+func stripDocument(d *blockyaml.Doc, kinds overlay.KindTable, e entry, raw []byte) ([]byte, int, error) {
+	if !bytes.Contains(raw, statusMarker) {
+		return raw, 0, nil
+	}
+	e.h = stream.ScanHeader(raw)
+	preamble, body := stream.SplitPreamble(raw)
+	if out, ok := unspliceDocument(d, kinds, e.h, preamble, body); ok {
+		return out, 1, nil
+	}
+	doc, err := yamltree.ParseBody(preamble, body)
+	if err != nil {
+		return nil, 0, docErr(e, "", "", err)
+	}
+	n, err := stripObject(doc.Content[0], kinds)
+	if err != nil {
+		return nil, 0, docErr(e, "", "", err)
+	}
+	if n == 0 {
+		return raw, 0, nil
+	}
+	out, err := yamltree.Encode(raw, preamble, body, doc)
+	return out, n, err
+}
+
 // unspliceDocument strips a workload by cutting the overlay out of its
-// text, which gives back the bytes it had before a spliced overlay. ok
-// false means "parse it": not a block-style workload, or not one to strip.
-func unspliceDocument(d *blockDoc, kinds kindTable, h stream.Header, preamble, body []byte) ([]byte, bool) {
+// text. ok false means "parse it": not a block-style workload, or not one
+// to strip.
+func unspliceDocument(d *blockyaml.Doc, kinds overlay.KindTable, h stream.Header, preamble, body []byte) ([]byte, bool) {
 	if !h.Sure {
 		return nil, false
 	}
-	wk, ok := kinds.lookup(h.APIVersion, h.Kind)
-	if !ok || !d.index(body) {
+	wk, ok := kinds.Lookup(h.APIVersion, h.Kind)
+	if !ok || !d.Index(body) {
 		return nil, false
 	}
-	tmpl := d.path(0, wk.templatePath()...)
-	if d.kind(tmpl) != bMap {
+	tmpl := d.Path(blockyaml.Root, wk.Path()...)
+	if d.Kind(tmpl) != blockyaml.Map {
 		return nil, false
 	}
-	stripped, ok := d.unsplice(tmpl)
+	stripped, ok := podedit.Unsplice(d, tmpl)
 	if !ok {
 		return nil, false
 	}
@@ -109,10 +106,10 @@ func unspliceDocument(d *blockDoc, kinds kindTable, h stream.Header, preamble, b
 }
 
 // stripObject strips one object, or each item of a List.
-func stripObject(obj *yaml.Node, kinds kindTable) (int, error) {
-	apiVersion := scalarValue(mapGet(obj, "apiVersion"))
-	kind := scalarValue(mapGet(obj, "kind"))
-	if items := mapGet(obj, "items"); items != nil && items.Kind == yaml.SequenceNode {
+func stripObject(obj *yaml.Node, kinds overlay.KindTable) (int, error) {
+	apiVersion := yamltree.Value(yamltree.MapGet(obj, "apiVersion"))
+	kind := yamltree.Value(yamltree.MapGet(obj, "kind"))
+	if items := yamltree.MapGet(obj, "items"); items != nil && items.Kind == yaml.SequenceNode {
 		total := 0
 		for i, item := range items.Content {
 			n, err := stripObject(item, kinds)
@@ -123,15 +120,15 @@ func stripObject(obj *yaml.Node, kinds kindTable) (int, error) {
 		}
 		return total, nil
 	}
-	wk, ok := kinds.lookup(apiVersion, kind)
+	wk, ok := kinds.Lookup(apiVersion, kind)
 	if !ok {
 		return 0, nil
 	}
 	tmpl := obj
-	if path := wk.templatePath(); path != nil {
-		tmpl = mapPath(obj, path...)
+	if path := wk.Path(); path != nil {
+		tmpl = yamltree.MapPath(obj, path...)
 	}
-	done, err := stripTemplate(tmpl)
+	done, err := podedit.StripTree(tmpl)
 	if err != nil || !done {
 		return 0, err
 	}

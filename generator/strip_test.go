@@ -4,12 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 )
 
 func TestStrip(t *testing.T) {
-	enabled := Config{Enabled: ptr(true), Copy: Copy{Volumes: []CopyVolume{{Name: "creds"}}}}
+	enabled := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
 	overlaid, _, err := render(enabled, []byte(streamDeployment+streamService))
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func TestStripUnchangedBytes(t *testing.T) {
 }
 
 func TestStripRejectsBadStatus(t *testing.T) {
-	input := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    " + StatusAnnotation + ": '{\"version\":7}'\nspec:\n  containers: []\n"
+	input := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    " + overlay.StatusAnnotation + ": '{\"version\":7}'\nspec:\n  containers: []\n"
 	got, _, err := strip(nil, []byte(input))
 	if err == nil || !strings.Contains(err.Error(), "unknown version 7") {
 		t.Errorf("error = %v, want unknown version", err)

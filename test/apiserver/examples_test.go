@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
@@ -26,7 +26,7 @@ func TestExamplesAccepted(t *testing.T) {
 		{name: "toggle-off", set: []string{"debug-overlay.enabled=false"}},
 		{name: "toggle-on", set: []string{"debug-overlay.enabled=true"}, overlay: true},
 	}
-	for _, p := range generator.ProfileNames() {
+	for _, p := range overlay.ProfileNames() {
 		renders = append(renders, render{name: "toggle-on-profile-" + string(p),
 			set: []string{"debug-overlay.enabled=true", "debug-overlay.sidecar.profile=" + string(p)}, overlay: true})
 	}
@@ -43,7 +43,7 @@ func TestExamplesAccepted(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if got := bytes.Contains(manifest, []byte(generator.StatusAnnotation)); got != r.overlay {
+					if got := bytes.Contains(manifest, []byte(overlay.StatusAnnotation)); got != r.overlay {
 						t.Fatalf("render carries the overlay's status annotation: %v, want %v:\n%s", got, r.overlay, manifest)
 					}
 					warnings, err := kube.ApplyServerDryRun(ns, manifest)

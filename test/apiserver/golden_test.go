@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/test/cluster"
 )
 
@@ -64,7 +65,7 @@ func goldenCase(t *testing.T, dir, ns string) bool {
 	expected := readFile(t, filepath.Join(dir, "expected.yaml"))
 	var kinds []generator.WorkloadKind
 	if data, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil {
-		obj, err := generator.ParseDebugOverlay(data, "config.yaml")
+		obj, err := overlay.ParseDebugOverlay(data, "config.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +145,7 @@ func prepare(t *testing.T, stream []byte, kinds []generator.WorkloadKind, ns str
 		if head.Kind == "" {
 			continue // empty, or only comments: kubectl skips these too
 		}
-		if head.Kind == generator.Kind && head.APIVersion == generator.APIVersion {
+		if head.Kind == overlay.Kind && head.APIVersion == overlay.APIVersion {
 			changed = true
 			continue
 		}
@@ -212,7 +213,7 @@ func customKind(kinds []generator.WorkloadKind, apiVersion, kind string) (genera
 		group = apiVersion[:i]
 	}
 	for _, k := range kinds {
-		if k.Group == group && k.Kind == kind && !slices.Contains(generator.BuiltinKinds, k) {
+		if k.Group == group && k.Kind == kind && !slices.Contains(overlay.BuiltinKinds, k) {
 			return k, true
 		}
 	}

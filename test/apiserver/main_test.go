@@ -103,8 +103,8 @@ func setup(tmp string) error {
 	return testenv.DependencyBuild(helm3, nil, examples...)
 }
 
-// overlay runs the binary on stdin and fails the test when it fails.
-func overlay(t *testing.T, stdin []byte, args ...string) []byte {
+// runOverlay runs the binary on stdin and fails the test when it fails.
+func runOverlay(t *testing.T, stdin []byte, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(stdin)

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/debug-overlay/debug-overlay/generator"
 )
 
 // appPod is a Pod that Pod Security "restricted" admits on its own: a
@@ -59,7 +58,7 @@ var podVariants = []podVariant{
 	// restartPolicy Never makes the sidecar a native one, an init container.
 	{name: "native", restartPolicy: corev1.RestartPolicyNever, added: []string{"debug"}},
 	{name: "copy", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--copy-volume", "config"},
-		added: []string{generator.CopyContainerName, "debug"}},
+		added: []string{overlay.CopyContainerName, "debug"}},
 }
 
 // TestPodSecurity creates, for real, the overlaid appPod in namespaces that
@@ -78,7 +77,7 @@ func TestPodSecurity(t *testing.T) {
 					t.Fatalf("the input pod itself is refused, so this test proves nothing: %v", err)
 				}
 			}
-			for _, profile := range generator.ProfileNames() {
+			for _, profile := range overlay.ProfileNames() {
 				for _, v := range podVariants {
 					t.Run(string(profile)+"/"+v.name, func(t *testing.T) {
 						t.Parallel()
@@ -90,11 +89,11 @@ func TestPodSecurity(t *testing.T) {
 	}
 }
 
-func podSecurityCase(t *testing.T, ns, level string, profile generator.ProfileName, v podVariant) {
+func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName, v podVariant) {
 	name := dnsLabel(string(profile) + "-" + v.name)
 	input := fmt.Appendf(nil, appPod, name, v.restartPolicy)
 	args := append([]string{"--enable", "--profile", string(profile)}, v.args...)
-	pod := overlay(t, input, args...)
+	pod := runOverlay(t, input, args...)
 	want := violations(level, profile, v)
 
 	_, err := kube.CreateForReal(ns, pod)
@@ -138,7 +137,7 @@ func podSecurityCase(t *testing.T, ns, level string, profile generator.ProfileNa
 // violations returns Pod Security's reasons to refuse the overlaid appPod,
 // nil when it admits it. Only the containers the overlay adds can violate:
 // the input satisfies "restricted".
-func violations(level string, profile generator.ProfileName, v podVariant) []string {
+func violations(level string, profile overlay.ProfileName, v podVariant) []string {
 	sidecar := []string{"debug"}
 	// Pod Security's policy/check_*.go messages.
 	privileged := func(cs []string) string {
@@ -161,26 +160,26 @@ func violations(level string, profile generator.ProfileName, v podVariant) []str
 	switch level {
 	case "restricted":
 		switch profile {
-		case generator.ProfileRestricted:
+		case overlay.ProfileRestricted:
 			return nil
-		case generator.ProfileGeneral:
+		case overlay.ProfileGeneral:
 			return []string{escalation(v.added), capsRestricted(v.added, "SYS_PTRACE")}
-		case generator.ProfileBaseline:
+		case overlay.ProfileBaseline:
 			return []string{escalation(v.added), capsRestricted(v.added)}
-		case generator.ProfileNetadmin:
+		case overlay.ProfileNetadmin:
 			return []string{escalation(v.added), capsRestricted(v.added, "NET_ADMIN", "NET_RAW")}
-		case generator.ProfileSysadmin:
+		case overlay.ProfileSysadmin:
 			return []string{privileged(sidecar), escalation(v.added), capsRestricted(v.added)}
 		}
 	case "baseline":
 		switch profile {
-		case generator.ProfileRestricted, generator.ProfileBaseline:
+		case overlay.ProfileRestricted, overlay.ProfileBaseline:
 			return nil
-		case generator.ProfileGeneral:
+		case overlay.ProfileGeneral:
 			return []string{capsBaseline("SYS_PTRACE")}
-		case generator.ProfileNetadmin:
+		case overlay.ProfileNetadmin:
 			return []string{capsBaseline("NET_ADMIN", "NET_RAW")}
-		case generator.ProfileSysadmin:
+		case overlay.ProfileSysadmin:
 			return []string{privileged(sidecar)}
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
@@ -56,7 +56,7 @@ func (s streamSample) check(t *testing.T, ns string) {
 	if err != nil {
 		t.Fatalf("debug-overlay %s: %v\ninput:\n%s", strings.Join(s.args, " "), err, s.in)
 	}
-	if got := bytes.Count(out, []byte(generator.StatusAnnotation+":")); got != s.workloads {
+	if got := bytes.Count(out, []byte(overlay.StatusAnnotation+":")); got != s.workloads {
 		t.Fatalf("%d documents carry the status annotation, want %d\noutput:\n%s", got, s.workloads, out)
 	}
 	if len(s.copies) > 0 && !bytes.Contains(out, []byte("-debug-copy")) {
@@ -108,7 +108,7 @@ func (g *podStreamGen) sample(withCopy bool) streamSample {
 	g.b.Reset()
 	s := streamSample{args: []string{"--enable"}}
 	if g.chance(0.5) {
-		profiles := generator.ProfileNames()
+		profiles := overlay.ProfileNames()
 		s.args = append(s.args, "--profile", string(profiles[g.r.Intn(len(profiles))]))
 	}
 	if g.chance(0.5) {

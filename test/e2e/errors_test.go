@@ -133,7 +133,7 @@ func TestBinaryErrorContract(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := overlay(t, []byte(tc.input), tc.args...)
+			r := runOverlay(t, []byte(tc.input), tc.args...)
 			t.Logf("stderr: %s", strings.TrimSpace(string(r.Stderr)))
 			if r.Code == 0 {
 				t.Errorf("exit 0, want non-zero")

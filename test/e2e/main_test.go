@@ -84,8 +84,8 @@ func postRender(args ...string) []string {
 	return testenv.PostRenderer(bin, args...)
 }
 
-// overlay runs the binary on stdin.
-func overlay(t *testing.T, stdin []byte, args ...string) testenv.Result {
+// runOverlay runs the binary on stdin.
+func runOverlay(t *testing.T, stdin []byte, args ...string) testenv.Result {
 	t.Helper()
 	return runner.Run(t, exec.Command(bin, args...), stdin)
 }

@@ -17,7 +17,7 @@ func TestStripRoundTrip(t *testing.T) {
 		t.Fatal("the overlaid render equals the plain one: nothing to strip")
 	}
 
-	r := overlay(t, on, "strip")
+	r := runOverlay(t, on, "strip")
 	if r.Code != 0 {
 		t.Fatalf("strip failed (exit %d):\n%s", r.Code, r.Stderr)
 	}

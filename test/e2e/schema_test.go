@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // schemaEnums reads the enums of the toggle chart's values.schema.json that
@@ -56,10 +56,10 @@ func TestSchemaMatchesBinary(t *testing.T) {
 		path string
 		want []string
 	}{
-		{path: "sidecar.preset", want: strs(generator.PresetNames())},
-		{path: "sidecar.profile", want: strs(generator.ProfileNames())},
-		{path: "sidecar.native", want: strs(generator.NativeModes)},
-		{path: "copy.volumes[0].medium", want: strs(generator.Media)},
+		{path: "sidecar.preset", want: strs(overlay.PresetNames())},
+		{path: "sidecar.profile", want: strs(overlay.ProfileNames())},
+		{path: "sidecar.native", want: strs(overlay.NativeModes)},
+		{path: "copy.volumes[0].medium", want: strs(overlay.Media)},
 		{path: "sidecar.imagePullPolicy", want: []string{"Always", "IfNotPresent", "Never"}},
 	} {
 		got := slices.Sorted(slices.Values(enums[tc.path]))
@@ -77,7 +77,7 @@ func TestSchemaMatchesBinary(t *testing.T) {
 				if path == "copy.volumes[0].medium" {
 					args = append(args, "--set", "debug-overlay.copy.volumes[0].name=keystore")
 				}
-				if path == "sidecar.preset" && v == string(generator.PresetCustom) {
+				if path == "sidecar.preset" && v == string(overlay.PresetCustom) {
 					args = append(args, "--set", "debug-overlay.sidecar.image=example.com/debug:1")
 				}
 				pod := statefulSet(t, splitDocs(t, template(t, append(args, postRender()...)...))).Spec.Template.Spec

@@ -1,0 +1,357 @@
+package overlay
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	kjson "sigs.k8s.io/json"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+)
+
+// Group, Version, APIVersion and Kind identify the DebugOverlay configuration
+// object, wherever it comes from: a document in the stream, a --config file or
+// a KRM functionConfig.
+const (
+	Group      = "debug-overlay.dev"
+	Version    = "v1alpha1"
+	APIVersion = Group + "/" + Version
+	Kind       = "DebugOverlay"
+)
+
+// InjectAnnotation opts a workload (on its own metadata or on its pod template)
+// in ("true") or out ("false") of the overlay, like sidecar.istio.io/inject.
+const InjectAnnotation = Group + "/inject"
+
+// NativeMode says when the debug sidecar is a native sidecar (an init container
+// with restartPolicy Always) instead of a regular container.
+type NativeMode string
+
+// The native sidecar modes. NativeAuto picks native sidecars where a classic
+// one would keep the pod from completing: Jobs, CronJobs, Helm hooks and Pods
+// whose restartPolicy is not Always.
+const (
+	NativeAuto   NativeMode = "auto"
+	NativeAlways NativeMode = "always"
+	NativeNever  NativeMode = "never"
+)
+
+// NativeModes lists the valid NativeMode values.
+var NativeModes = []NativeMode{NativeAuto, NativeAlways, NativeNever}
+
+// Medium says what backs the emptyDir that receives a copied volume.
+type Medium string
+
+// The copy media. MediumAuto uses memory when the volume holds Secret data
+// (a Secret, or a projected volume with a Secret or service account token).
+const (
+	MediumAuto   Medium = "auto"
+	MediumMemory Medium = "Memory"
+	MediumDisk   Medium = "Disk"
+)
+
+// Media lists the valid Medium values.
+var Media = []Medium{MediumAuto, MediumMemory, MediumDisk}
+
+// DebugOverlay is the configuration object. Its zero value is a valid object
+// that enables nothing.
+type DebugOverlay struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec       Config            `json:"spec"`
+}
+
+// Config says what the overlay does. Every field is optional: unset fields
+// take the value of the layer below (see Merge) and finally of Default. The
+// zero Config enables nothing.
+type Config struct {
+	// Enabled switches the overlay on. Nothing else has any effect without it.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Targets selects the workloads to overlay; empty means every pod-bearing
+	// workload in the stream except Helm hooks.
+	Targets []Target `json:"targets,omitempty"`
+	// IncludeHooks overlays Helm hook resources too (with native sidecars in
+	// auto mode, so hook Jobs still complete).
+	IncludeHooks *bool `json:"includeHooks,omitempty"`
+	// Sidecar describes the debug container.
+	Sidecar Sidecar `json:"sidecar,omitempty"`
+	// Copy lists volumes to materialise as regular files in emptyDirs.
+	Copy Copy `json:"copy,omitempty"`
+	// Kinds adds pod-bearing kinds (CRDs such as Argo Rollouts) to the built-in table.
+	Kinds []WorkloadKind `json:"kinds,omitempty"`
+}
+
+// Target selects workloads. Empty fields match everything; Name may be a
+// shell pattern (path.Match). A workload is a target when any Target matches.
+type Target struct {
+	Kind      string                `json:"kind,omitempty"`
+	Name      string                `json:"name,omitempty"`
+	Namespace string                `json:"namespace,omitempty"`
+	Selector  *metav1.LabelSelector `json:"selector,omitempty"`
+	// Containers names the containers whose mounts the sidecar mirrors;
+	// empty means all regular containers.
+	Containers []string `json:"containers,omitempty"`
+}
+
+// Sidecar describes the debug container.
+type Sidecar struct {
+	// Name of the container; default "debug".
+	Name string `json:"name,omitempty"`
+	// Preset picks image and shell: alpine, toolbox, busybox or custom.
+	Preset PresetName `json:"preset,omitempty"`
+	// Image overrides the preset's image (required for custom).
+	Image   string   `json:"image,omitempty"`
+	Command []string `json:"command,omitempty"`
+	Args    []string `json:"args,omitempty"`
+	// Shell is the shell the explain line execs into; default from the preset.
+	Shell           string                       `json:"shell,omitempty"`
+	Env             []corev1.EnvVar              `json:"env,omitempty"`
+	ImagePullPolicy corev1.PullPolicy            `json:"imagePullPolicy,omitempty"`
+	Resources       *corev1.ResourceRequirements `json:"resources,omitempty"`
+	// Profile sets the security context, with kubectl debug's meanings.
+	Profile ProfileName `json:"profile,omitempty"`
+	// RunAsUser is the user of the restricted profile when the pod names none; default 65532.
+	RunAsUser *int64 `json:"runAsUser,omitempty"`
+	// Native selects native sidecars: auto, always or never.
+	Native NativeMode `json:"native,omitempty"`
+	// ShareProcessNamespace lets the sidecar see the app's processes; default true.
+	ShareProcessNamespace *bool `json:"shareProcessNamespace,omitempty"`
+	// MirrorMounts gives the sidecar the target containers' volumeMounts; default true.
+	MirrorMounts *bool `json:"mirrorMounts,omitempty"`
+}
+
+// Copy describes the copy init container and the volumes it copies.
+type Copy struct {
+	// Image runs the copy script; it needs a POSIX sh, cp and rm. Default busybox:1.36.
+	Image string `json:"image,omitempty"`
+	// Volumes to copy, by the name of the pod volume.
+	Volumes []CopyVolume `json:"volumes,omitempty"`
+}
+
+// CopyVolume materialises one pod volume as regular files in an emptyDir.
+type CopyVolume struct {
+	// Name of the pod volume (Secret, ConfigMap, projected or downwardAPI).
+	Name string `json:"name"`
+	// Medium of the emptyDir: auto (memory for Secret data), Memory or Disk.
+	Medium Medium `json:"medium,omitempty"`
+	// SizeLimit of the emptyDir.
+	SizeLimit *resource.Quantity `json:"sizeLimit,omitempty"`
+	// Rewire mounts the emptyDir instead of the volume in the app containers; default true.
+	Rewire *bool `json:"rewire,omitempty"`
+	// Optional lets the copy succeed when the volume is empty; default: the volume's own optional.
+	Optional *bool `json:"optional,omitempty"`
+}
+
+// Default returns the configuration every layer is merged onto.
+func Default() Config {
+	return Config{
+		Enabled:      ptr.To(false),
+		IncludeHooks: ptr.To(false),
+		Sidecar: Sidecar{
+			Name:                  "debug",
+			Preset:                PresetAlpine,
+			ImagePullPolicy:       corev1.PullIfNotPresent,
+			Resources:             defaultSidecarResources(),
+			Profile:               ProfileGeneral,
+			RunAsUser:             ptr.To(int64(65532)),
+			Native:                NativeAuto,
+			ShareProcessNamespace: ptr.To(true),
+			MirrorMounts:          ptr.To(true),
+		},
+		Copy: Copy{Image: "busybox:1.36"},
+	}
+}
+
+// Merge returns c with every field that over sets replaced by over's value.
+// Lists are replaced whole, not appended, so a layer can narrow the targets.
+func (c Config) Merge(over Config) Config {
+	setPtr(&c.Enabled, over.Enabled)
+	setSlice(&c.Targets, over.Targets)
+	setPtr(&c.IncludeHooks, over.IncludeHooks)
+	setSlice(&c.Kinds, over.Kinds)
+
+	s, o := &c.Sidecar, over.Sidecar
+	setString(&s.Name, o.Name)
+	setString(&s.Preset, o.Preset)
+	setString(&s.Image, o.Image)
+	setSlice(&s.Command, o.Command)
+	setSlice(&s.Args, o.Args)
+	setString(&s.Shell, o.Shell)
+	setSlice(&s.Env, o.Env)
+	setString(&s.ImagePullPolicy, o.ImagePullPolicy)
+	setPtr(&s.Resources, o.Resources)
+	setString(&s.Profile, o.Profile)
+	setPtr(&s.RunAsUser, o.RunAsUser)
+	setString(&s.Native, o.Native)
+	setPtr(&s.ShareProcessNamespace, o.ShareProcessNamespace)
+	setPtr(&s.MirrorMounts, o.MirrorMounts)
+
+	setString(&c.Copy.Image, over.Copy.Image)
+	setSlice(&c.Copy.Volumes, over.Copy.Volumes)
+	return c
+}
+
+// IsEnabled reports whether the overlay is switched on.
+func (c Config) IsEnabled() bool { return c.Enabled != nil && *c.Enabled }
+
+// Validate reports every problem of a merged configuration at once, each
+// naming its field.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("spec.%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	s := c.Sidecar
+	if msgs := validation.IsDNS1123Label(s.Name); len(msgs) > 0 {
+		bad("sidecar.name", "%q is not a valid container name: %s", s.Name, strings.Join(msgs, "; "))
+	}
+	if _, err := LookupPreset(s.Preset); err != nil {
+		bad("sidecar.preset", "%v", err)
+	} else if s.Preset == PresetCustom && s.Image == "" {
+		bad("sidecar.image", "the custom preset needs an image")
+	}
+	if _, err := LookupProfile(s.Profile); err != nil {
+		bad("sidecar.profile", "%v", err)
+	}
+	if !slices.Contains(NativeModes, s.Native) {
+		bad("sidecar.native", "unknown mode %q (valid: %s)", s.Native, joinNames(NativeModes))
+	}
+	if p := s.ImagePullPolicy; p != corev1.PullAlways && p != corev1.PullIfNotPresent && p != corev1.PullNever {
+		bad("sidecar.imagePullPolicy", "unknown policy %q (valid: Always, IfNotPresent, Never)", p)
+	}
+	if s.RunAsUser != nil && *s.RunAsUser <= 0 {
+		bad("sidecar.runAsUser", "must be a positive user ID, got %d", *s.RunAsUser)
+	}
+	seen := map[string]bool{}
+	for i, v := range c.Copy.Volumes {
+		field := fmt.Sprintf("copy.volumes[%d]", i)
+		switch {
+		case v.Name == "":
+			bad(field+".name", "required")
+		case seen[v.Name]:
+			bad(field+".name", "volume %q is listed twice", v.Name)
+		}
+		seen[v.Name] = true
+		if v.Medium != "" && !slices.Contains(Media, v.Medium) {
+			bad(field+".medium", "unknown medium %q (valid: %s)", v.Medium, joinNames(Media))
+		}
+	}
+	if len(c.Copy.Volumes) > 0 && c.Copy.Image == "" {
+		bad("copy.image", "required when volumes are copied")
+	}
+	for i, t := range c.Targets {
+		field := fmt.Sprintf("targets[%d]", i)
+		if _, err := path.Match(t.Name, ""); err != nil {
+			bad(field+".name", "bad pattern %q: %v", t.Name, err)
+		}
+		if t.Selector != nil {
+			if _, err := metav1.LabelSelectorAsSelector(t.Selector); err != nil {
+				bad(field+".selector", "%v", err)
+			}
+		}
+	}
+	for i, k := range c.Kinds {
+		if k.Kind == "" {
+			bad(fmt.Sprintf("kinds[%d].kind", i), "required")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseDebugOverlay decodes a DebugOverlay object strictly: unknown fields,
+// a wrong apiVersion or kind are errors. source names where it came from.
+func ParseDebugOverlay(data []byte, source string) (*DebugOverlay, error) {
+	var obj DebugOverlay
+	if err := yaml.UnmarshalStrict(data, &obj); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if obj.APIVersion != APIVersion || obj.Kind != Kind {
+		return nil, fmt.Errorf("%s: want apiVersion %s and kind %s, got %q and %q",
+			source, APIVersion, Kind, obj.APIVersion, obj.Kind)
+	}
+	return &obj, nil
+}
+
+func defaultSidecarResources() *corev1.ResourceRequirements {
+	return &corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("10m"),
+			corev1.ResourceMemory: resource.MustParse("16Mi"),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("500m"),
+			corev1.ResourceMemory: resource.MustParse("256Mi"),
+		},
+	}
+}
+
+func setPtr[T any](dst **T, v *T) {
+	if v != nil {
+		*dst = v
+	}
+}
+
+func setString[T ~string](dst *T, v T) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func setSlice[T any](dst *[]T, v []T) {
+	if v != nil {
+		*dst = v
+	}
+}
+
+func joinNames[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+// CheckDebugOverlay decodes a DebugOverlay object like ParseDebugOverlay but
+// reports every problem, not the first: each unknown or duplicate field, and
+// a wrong apiVersion or kind. It still returns the object when it could be
+// decoded leniently, so the rest of it can be checked too; nil means it
+// could not be decoded at all.
+func CheckDebugOverlay(data []byte, source string) (*DebugOverlay, []error) {
+	obj, err := ParseDebugOverlay(data, source)
+	if err == nil {
+		return obj, nil
+	}
+	// ParseDebugOverlay stops at the first unknown field; sigs.k8s.io/json
+	// lists them all, with their paths.
+	j, jerr := yaml.YAMLToJSON(data)
+	if jerr != nil {
+		return nil, []error{err}
+	}
+	var lenient DebugOverlay
+	strict, derr := kjson.UnmarshalStrict(j, &lenient, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if derr != nil {
+		return nil, []error{err}
+	}
+	var errs []error
+	for _, s := range strict {
+		errs = append(errs, fmt.Errorf("%s: %w", source, s))
+	}
+	if lenient.APIVersion != APIVersion || lenient.Kind != Kind {
+		errs = append(errs, fmt.Errorf("%s: want apiVersion %s and kind %s, got %q and %q",
+			source, APIVersion, Kind, lenient.APIVersion, lenient.Kind))
+	}
+	if len(errs) == 0 {
+		// Something only the case-insensitive strict decoder minds.
+		errs = append(errs, err)
+	}
+	return &lenient, errs
+}

@@ -81,13 +81,13 @@ test: build deps tools
 	$(MAKE) e2e-cluster
 
 unit:
-	go test ./generator/ ./cmd/
+	go test ./generator/... ./internal/... ./cmd/
 
 fuzz:
 	go test ./generator/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	go test ./generator/ -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
-	go test ./generator/ -run '^$$' -fuzz '^FuzzBlockDoc$$' -fuzztime $(FUZZTIME)
-	go test ./generator/ -run '^$$' -fuzz '^FuzzEmitYAML$$' -fuzztime $(FUZZTIME)
+	go test ./internal/blockyaml/ -run '^$$' -fuzz '^FuzzBlockDoc$$' -fuzztime $(FUZZTIME)
+	go test ./internal/blockyaml/ -run '^$$' -fuzz '^FuzzEmitYAML$$' -fuzztime $(FUZZTIME)
 
 e2e: build deps tools
 	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/e2e/ -v
@@ -100,7 +100,7 @@ e2e-geth: build deps tools
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd generator test hack/bench)" || { gofmt -l cmd generator test hack/bench; exit 1; }
+	@test -z "$$(gofmt -l cmd generator internal test hack/bench)" || { gofmt -l cmd generator internal test hack/bench; exit 1; }
 
 ## bench: in-process benchmarks, then the whole-process comparison with cat
 ## and kustomize (kustomize up to 1,000 documents); results in bin/bench.md

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -250,3 +251,53 @@ func TestREADMEFlags(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestREADMEPackages keeps README's package map true to `go list ./...`:
+// every package is named in it (a row may name several, and a path ending
+// in /... names a folder of them), and it names none that is gone.
+func TestREADMEPackages(t *testing.T) {
+	const start, end = "<!-- packages:start -->\n", "<!-- packages:end -->"
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i, j := strings.Index(readme, start), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q block", start, end)
+	}
+	var named []string
+	for _, line := range strings.Split(readme[i+len(start):j], "\n") {
+		cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
+		for _, name := range strings.Split(cell, ", ") {
+			if strings.HasPrefix(name, "`") {
+				named = append(named, strings.Trim(name, "`"))
+			}
+		}
+	}
+	cmd := exec.Command("go", "list", "./...")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const module = "github.com/debug-overlay/debug-overlay/"
+	used := map[string]bool{}
+	for _, pkg := range strings.Fields(string(out)) {
+		rel := strings.TrimPrefix(pkg, module)
+		found := false
+		for _, n := range named {
+			if n == rel || strings.HasSuffix(n, "/...") && strings.HasPrefix(rel, strings.TrimSuffix(n, "...")) {
+				found, used[n] = true, true
+			}
+		}
+		if !found {
+			t.Errorf("README's package map does not name %s", rel)
+		}
+	}
+	for _, n := range named {
+		if !used[n] {
+			t.Errorf("README's package map names %s, which go list does not list", n)
+		}
+	}
+}

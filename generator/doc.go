@@ -1,8 +1,12 @@
-// Package generator holds all of debug-overlay's logic as a library: it reads a
-// stream of Kubernetes manifests, finds the pod-bearing workloads, and layers a
-// reversible debug overlay onto their pod templates (a debug sidecar with the
-// application's mounts mirrored, and an init container that copies Secret,
-// ConfigMap, projected and downwardAPI volumes into emptyDirs as regular files).
+// Package generator is debug-overlay's library front: the drivers that run
+// the overlay of package overlay over manifests. Renderer (the Helm
+// post-renderer, also Helm's postrender.PostRenderer), Check, Stripper,
+// the KRM Function, GeneratePatches (static patches for Argo CD and Flux)
+// and Report.Explain all run one pipeline: a reader splits and spools the
+// stream (internal/stream), a filter overlays one document at a time,
+// on the fast road (internal/blockyaml, internal/podedit's Splice) or the
+// tree road (internal/yamltree, podedit's Tree), and a writer keeps the
+// output until the whole stream passed.
 //
 // The package never touches os.Stdin, os.Stdout or flags: callers hand it a
 // Config and an io.Reader, and get bytes (or an error, and findings) back.

@@ -43,17 +43,6 @@ func (st *run) spliced(e entry, wk overlay.WorkloadKind, raw, preamble, body []b
 		return nil, false, nil
 	}
 	sel := st.cfg.Select(meta)
-	if _, again := meta.TemplateAnnotations[overlay.StatusAnnotation]; again && sel.Selected {
-		// Overlaid before: undo that first, so a second run changes nothing.
-		stripped, ok := podedit.Unsplice(d, tmpl)
-		if !ok || !d.Index(stripped) {
-			return nil, false, nil
-		}
-		tmpl = d.Path(blockyaml.Root, wk.Path()...)
-		if d.Kind(tmpl) != blockyaml.Map {
-			return nil, false, nil
-		}
-	}
 	var osName string
 	var edit *podedit.Splice
 	if sel.Selected {
@@ -68,7 +57,9 @@ func (st *run) spliced(e entry, wk overlay.WorkloadKind, raw, preamble, body []b
 			return nil, false, nil
 		}
 		if osName != "windows" {
-			if edit, ok = podedit.NewSplice(d, tmpl, spec, &st.cache, st.scratch[:0]); !ok {
+			// The editor undoes an overlay of an earlier run first, so a
+			// second run changes nothing.
+			if edit, ok = podedit.NewSplice(d, wk.Path(), &st.cache, st.scratch[:0]); !ok {
 				return nil, false, nil
 			}
 		}

@@ -245,6 +245,6 @@ func Apply(dst, prefix, body []byte, edits []Edit) ([]byte, bool) {
 	return append(dst, body[last:]...), true
 }
 
-// Quote returns how the one-line scalar n is written: 0 plain, '\'' or '"'
+// Quote returns how the one-line scalar n is written: 0 plain, '\” or '"'
 // quoted, '[' or '{' a flow collection on one line.
 func (d *Doc) Quote(n Node) byte { return d.nodes[n].quote }

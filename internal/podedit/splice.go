@@ -27,7 +27,7 @@ type Splice struct {
 	edits      []blockyaml.Edit // in the order made
 	tail       []tailKey
 	opened     []blockyaml.Node // `[]` lists made block lists, null lists removed
-	prepended  map[string]int   // per list: items put in front so far
+	front      front
 	cache      *Cache
 }
 
@@ -55,13 +55,23 @@ type tailKey struct {
 	value string   // a scalar value instead
 }
 
-// NewSplice returns the editor of the pod template tmpl of the indexed
-// document d, whose spec is spec, or false when a place it may edit has a
-// shape it does not edit (flow lists, anchors: valid YAML that the tree
-// road edits), or the pod spec needs yaml.v3 to be read. Nothing has
-// changed then. buf is scratch memory for the projection.
-func NewSplice(d *blockyaml.Doc, tmpl, spec blockyaml.Node, cache *Cache, buf []byte) (*Splice, bool) {
-	if !editable(d, tmpl, spec) {
+// NewSplice returns the editor of the pod template at path in the indexed
+// document d, with an overlay of an earlier run cut out of the text first
+// (d is indexed again then), or false when that cannot be done exactly, a
+// place it may edit has a shape it does not edit (flow lists, anchors:
+// valid YAML that the tree road edits), or the pod spec needs yaml.v3 to
+// be read. Nothing has changed then. buf is scratch memory.
+func NewSplice(d *blockyaml.Doc, path []string, cache *Cache, buf []byte) (*Splice, bool) {
+	tmpl := d.Path(blockyaml.Root, path...)
+	if d.Get(d.Path(tmpl, "metadata", "annotations"), overlay.StatusAnnotation) >= 0 {
+		stripped, ok := Unsplice(d, tmpl)
+		if !ok || !d.Index(stripped) {
+			return nil, false
+		}
+		tmpl = d.Path(blockyaml.Root, path...)
+	}
+	spec := d.Get(tmpl, "spec")
+	if d.Kind(tmpl) != blockyaml.Map || d.Kind(spec) != blockyaml.Map || !editable(d, tmpl, spec) {
 		return nil, false
 	}
 	pod, err := podSpec(d, spec, buf)
@@ -126,14 +136,7 @@ func (e *Splice) PodSpec() (*corev1.PodSpec, error) { return e.pod, nil }
 
 // Prepend puts v before the items the pod had.
 func (e *Splice) Prepend(key string, v any) (bool, error) {
-	if e.prepended == nil {
-		e.prepended = map[string]int{}
-	}
-	created, err := e.insert(key, e.prepended[key], v)
-	if err == nil {
-		e.prepended[key]++
-	}
-	return created, err
+	return e.front.prepend(key, func(key string, i int) (bool, error) { return e.insert(key, i, v) })
 }
 
 // Append puts v at the end of the list.

@@ -17,7 +17,7 @@ import (
 // that follows.
 type Tree struct {
 	tmpl, spec *yaml.Node
-	prepended  map[string]int // per list: items put in front so far
+	front      front
 }
 
 var _ overlay.Editor = (*Tree)(nil)
@@ -44,14 +44,7 @@ func (e *Tree) PodSpec() (*corev1.PodSpec, error) {
 
 // Prepend puts v before the items the pod had.
 func (e *Tree) Prepend(key string, v any) (bool, error) {
-	if e.prepended == nil {
-		e.prepended = map[string]int{}
-	}
-	created, err := e.insert(key, e.prepended[key], v)
-	if err == nil {
-		e.prepended[key]++
-	}
-	return created, err
+	return e.front.prepend(key, func(key string, i int) (bool, error) { return e.insert(key, i, v) })
 }
 
 // Append puts v at the end of the list.

@@ -91,7 +91,7 @@ func TestPluginInstallHook(t *testing.T) {
 			}
 			if tc.sources {
 				// What a clone holds, as far as building the binary goes.
-				for _, f := range []string{"go.mod", "go.sum", "cmd", "generator"} {
+				for _, f := range []string{"go.mod", "go.sum", "cmd", "generator", "internal"} {
 					if err := os.Symlink(filepath.Join(repoRoot, f), filepath.Join(dir, f)); err != nil {
 						t.Fatal(err)
 					}

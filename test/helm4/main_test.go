@@ -31,8 +31,10 @@ var (
 	pluginDir string
 	// bin is the binary under test, inside pluginDir.
 	bin string
-	// gethChart and hooksChart are the charts the tests render.
-	gethChart, hooksChart string
+	// gethChart and hooksChart are the charts the tests render most;
+	// blockScalarChart is the fixture of the tests of Helm 4's own changes
+	// (see its Chart.yaml).
+	gethChart, hooksChart, blockScalarChart string
 	// examples are the example charts, dependencies built.
 	examples []string
 	// installOutput is what `helm4 plugin install` printed for debug-overlay.
@@ -112,7 +114,9 @@ func setup(tmp string) error {
 	}
 	gethChart = filepath.Join(srcDir, "charts", "examples", "geth")
 	hooksChart = filepath.Join(srcDir, testdata, "hooks")
-	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append([]string{hooksChart}, examples...)...); err != nil {
+	blockScalarChart = filepath.Join(srcDir, testdata, "blockscalar")
+	fixtures := []string{hooksChart, blockScalarChart}
+	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append(fixtures, examples...)...); err != nil {
 		return err
 	}
 

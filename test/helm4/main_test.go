@@ -32,9 +32,9 @@ var (
 	// bin is the binary under test, inside pluginDir.
 	bin string
 	// gethChart and hooksChart are the charts the tests render most;
-	// blockScalarChart is the fixture of the tests of Helm 4's own changes
-	// (see its Chart.yaml).
-	gethChart, hooksChart, blockScalarChart string
+	// blockScalarChart and cronHooksChart are the fixtures of single tests
+	// (see their Chart.yaml).
+	gethChart, hooksChart, blockScalarChart, cronHooksChart string
 	// examples are the example charts, dependencies built.
 	examples []string
 	// installOutput is what `helm4 plugin install` printed for debug-overlay.
@@ -60,7 +60,9 @@ var binName = "debug-overlay-" + runtime.GOOS + "-" + runtime.GOARCH
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Exit(testenv.Main(m, "helm4", setup))
+	code := testenv.Main(m, "helm4", setup)
+	stopCluster()
+	os.Exit(code)
 }
 
 // setup finds both Helms and the binary, installs the plugin and copies the
@@ -115,7 +117,8 @@ func setup(tmp string) error {
 	gethChart = filepath.Join(srcDir, "charts", "examples", "geth")
 	hooksChart = filepath.Join(srcDir, testdata, "hooks")
 	blockScalarChart = filepath.Join(srcDir, testdata, "blockscalar")
-	fixtures := []string{hooksChart, blockScalarChart}
+	cronHooksChart = filepath.Join(srcDir, testdata, "cronhooks")
+	fixtures := []string{hooksChart, blockScalarChart, cronHooksChart}
 	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append(fixtures, examples...)...); err != nil {
 		return err
 	}

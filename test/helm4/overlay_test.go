@@ -2,8 +2,6 @@ package helm4
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,21 +69,14 @@ func TestOverlay(t *testing.T) {
 // files it under its template (its `# Source:` line) and not under a
 // generated-by-postrender-N.yaml of its own making.
 func TestFilenameAnnotationSurvives(t *testing.T) {
-	capture := t.TempDir()
-	cmd := helmCmd(4, "template", release, gethChart, "--post-renderer", "tee", "--set", "debug-overlay.enabled=true")
-	cmd.Env = append(cmd.Env, "HELM4_TEST_BIN="+bin, "HELM4_TEST_CAPTURE="+capture)
-	r := runner.Run(t, cmd, nil)
+	r, calls := teeRun(t, "template", release, gethChart, "--set", "debug-overlay.enabled=true")
 	if r.Code != 0 {
 		t.Fatalf("helm4 template with the tee plugin failed (exit %d):\n%s", r.Code, r.Stderr)
 	}
-	in, err := os.ReadFile(filepath.Join(capture, "in.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	if len(calls) != 1 {
+		t.Fatalf("Helm 4 ran the post-renderer %d times, want once", len(calls))
 	}
-	out, err := os.ReadFile(filepath.Join(capture, "out.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out := calls[0].in, calls[0].out
 	t.Logf("Helm 4 sent:\n%s", in)
 	sent := byKey(t, splitDocs(t, in))
 	for _, d := range splitDocs(t, out) {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/debug-overlay/debug-overlay/test/cluster"
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // The tests that install releases share one real API server (test/cluster:
@@ -256,5 +257,31 @@ func TestPostRendererCalledOnce(t *testing.T) {
 				t.Errorf("helm4 %s sent %v, want %v in one stream", tc.name, kinds, want)
 			}
 		})
+	}
+}
+
+// TestDuplicateLabelsTestHook: a chart whose Helm test hook (a Pod) writes
+// the label helm.sh/chart twice installs under the real Helm 4 with the
+// plugin and the toggle on, as it does without debug-overlay (Kubernetes'
+// YAML reader takes the last value): the Pod is a hook and not selected, so
+// Helm records it byte for byte as the identity plugin gives it, and the
+// Deployment is overlaid (issue 12: it failed the release with `mapping key
+// "helm.sh/chart" already defined`).
+func TestDuplicateLabelsTestHook(t *testing.T) {
+	const pod, app = release + "-test-connection", release + "-app"
+	on := []string{"--set", "debug-overlay.enabled=true"}
+	want := find(t, splitDocs(t, template(t, 4, dupLabelsChart, append([]string{"--post-renderer", "identity"}, on...)...)), "Pod", pod)
+	if n := strings.Count(want.raw, "helm.sh/chart: "); n != 2 {
+		t.Fatalf("the test Pod holds helm.sh/chart %d times through the identity plugin, want 2", n)
+	}
+	r := newRelease(t)
+	r.helm(t, append(append([]string{"install", release, dupLabelsChart}, postRender(4)...), on...)...)
+
+	if p := path(r.get(t, "deployment", app), "spec", "template", "spec"); named(p["containers"], "debug") == nil {
+		t.Errorf("Deployment %s has no debug sidecar; containers %v", app, itemNames(p["containers"]))
+	}
+	got := find(t, splitDocs(t, r.helm(t, "get", "hooks", release)), "Pod", pod)
+	if got.raw != want.raw {
+		t.Errorf("the recorded test hook differs from the identity plugin's (-identity +recorded):\n%s", testenv.LineDiff(want.raw, got.raw, 0))
 	}
 }

@@ -32,9 +32,10 @@ var (
 	// bin is the binary under test, inside pluginDir.
 	bin string
 	// gethChart and hooksChart are the charts the tests render most;
-	// blockScalarChart and cronHooksChart are the fixtures of single tests
-	// (see their Chart.yaml).
-	gethChart, hooksChart, blockScalarChart, cronHooksChart string
+	// blockScalarChart, cronHooksChart and dupLabelsChart are the fixtures
+	// of single tests (see their Chart.yaml).
+	gethChart, hooksChart                            string
+	blockScalarChart, cronHooksChart, dupLabelsChart string
 	// examples are the example charts, dependencies built.
 	examples []string
 	// installOutput is what `helm4 plugin install` printed for debug-overlay.
@@ -118,7 +119,8 @@ func setup(tmp string) error {
 	hooksChart = filepath.Join(srcDir, testdata, "hooks")
 	blockScalarChart = filepath.Join(srcDir, testdata, "blockscalar")
 	cronHooksChart = filepath.Join(srcDir, testdata, "cronhooks")
-	fixtures := []string{hooksChart, blockScalarChart, cronHooksChart}
+	dupLabelsChart = filepath.Join(srcDir, testdata, "duplabels")
+	fixtures := []string{hooksChart, blockScalarChart, cronHooksChart, dupLabelsChart}
 	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append(fixtures, examples...)...); err != nil {
 		return err
 	}

@@ -11,8 +11,7 @@
 // directories there. The tests that install and upgrade releases share a
 // real API server (test/cluster: Debian's etcd and kube-apiserver, no
 // kubelet; `make deps kube`), which the first of them starts and TestMain
-// stops. Set DEBUG_OVERLAY_BIN to test
-// a binary built elsewhere.
+// stops. Set DEBUG_OVERLAY_BIN to test a binary built elsewhere.
 //
 // What Helm 4 does differently, and these tests pin down: --post-renderer
 // takes the name of an installed postrenderer/v1 plugin; the stream it

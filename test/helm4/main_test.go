@@ -31,8 +31,11 @@ var (
 	pluginDir string
 	// bin is the binary under test, inside pluginDir.
 	bin string
-	// gethChart and hooksChart are the charts the tests render.
-	gethChart, hooksChart string
+	// gethChart and hooksChart are the charts the tests render most;
+	// blockScalarChart, cronHooksChart and dupLabelsChart are the fixtures
+	// of single tests (see their Chart.yaml).
+	gethChart, hooksChart                            string
+	blockScalarChart, cronHooksChart, dupLabelsChart string
 	// examples are the example charts, dependencies built.
 	examples []string
 	// installOutput is what `helm4 plugin install` printed for debug-overlay.
@@ -58,7 +61,9 @@ var binName = "debug-overlay-" + runtime.GOOS + "-" + runtime.GOARCH
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Exit(testenv.Main(m, "helm4", setup))
+	code := testenv.Main(m, "helm4", setup)
+	stopCluster()
+	os.Exit(code)
 }
 
 // setup finds both Helms and the binary, installs the plugin and copies the
@@ -112,7 +117,11 @@ func setup(tmp string) error {
 	}
 	gethChart = filepath.Join(srcDir, "charts", "examples", "geth")
 	hooksChart = filepath.Join(srcDir, testdata, "hooks")
-	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append([]string{hooksChart}, examples...)...); err != nil {
+	blockScalarChart = filepath.Join(srcDir, testdata, "blockscalar")
+	cronHooksChart = filepath.Join(srcDir, testdata, "cronhooks")
+	dupLabelsChart = filepath.Join(srcDir, testdata, "duplabels")
+	fixtures := []string{hooksChart, blockScalarChart, cronHooksChart, dupLabelsChart}
+	if err := testenv.DependencyBuild(helm4Bin, helmEnv(4), append(fixtures, examples...)...); err != nil {
 		return err
 	}
 

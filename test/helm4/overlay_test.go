@@ -2,14 +2,10 @@ package helm4
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // statusAnnotation records what the overlay added to a pod template.
@@ -67,61 +63,20 @@ func TestOverlay(t *testing.T) {
 	}
 }
 
-// TestToggleOff: with the toggle off, debug-overlay is a perfect no-op under
-// Helm 4: the output is byte for byte what Helm gives with a post-renderer
-// that only copies (the identity fixture plugin, `cat`). It is not byte for
-// byte what `helm4 template` gives without a post-renderer, because Helm 4
-// itself re-serialises every document it sends to and reads from any
-// post-renderer (kyaml: block sequences lose their indentation under their
-// key); the objects are the same.
-func TestToggleOff(t *testing.T) {
-	for _, chart := range append([]string{hooksChart}, examples...) {
-		t.Run(filepath.Base(chart), func(t *testing.T) {
-			alone := template(t, 4, chart)
-			identity := template(t, 4, chart, "--post-renderer", "identity")
-			ours := template(t, 4, chart, postRender(4)...)
-			if !bytes.Equal(identity, ours) {
-				t.Errorf("with the toggle off, debug-overlay's output differs from the identity post-renderer's (-identity +debug-overlay):\n%s",
-					testenv.LineDiff(string(identity), string(ours), 0))
-			}
-			a, b := byKey(t, splitDocs(t, alone)), byKey(t, splitDocs(t, ours))
-			if diff := cmp.Diff(objects(a), objects(b)); diff != "" {
-				t.Errorf("objects differ (-helm4 alone +helm4 with debug-overlay off):\n%s", diff)
-			}
-			if bytes.Equal(alone, ours) {
-				t.Logf("byte-identical to helm4 without a post-renderer")
-				return
-			}
-			// The only textual differences are indentation.
-			if x, y := unindent(alone), unindent(ours); x != y {
-				t.Errorf("helm4 with and without a post-renderer differ in more than indentation (-alone +with debug-overlay off):\n%s", testenv.LineDiff(x, y, 0))
-			}
-			t.Logf("Helm 4's own re-serialisation (-helm4 alone +with any post-renderer):\n%s", testenv.LineDiff(string(alone), string(ours), 0))
-		})
-	}
-}
-
 // TestFilenameAnnotationSurvives: every document debug-overlay writes back,
 // the StatefulSet it changed included, keeps the
 // postrenderer.helm.sh/postrender-filename annotation Helm 4 sent, so Helm
 // files it under its template (its `# Source:` line) and not under a
 // generated-by-postrender-N.yaml of its own making.
 func TestFilenameAnnotationSurvives(t *testing.T) {
-	capture := t.TempDir()
-	cmd := helmCmd(4, "template", release, gethChart, "--post-renderer", "tee", "--set", "debug-overlay.enabled=true")
-	cmd.Env = append(cmd.Env, "HELM4_TEST_BIN="+bin, "HELM4_TEST_CAPTURE="+capture)
-	r := runner.Run(t, cmd, nil)
+	r, calls := teeRun(t, "template", release, gethChart, "--set", "debug-overlay.enabled=true")
 	if r.Code != 0 {
 		t.Fatalf("helm4 template with the tee plugin failed (exit %d):\n%s", r.Code, r.Stderr)
 	}
-	in, err := os.ReadFile(filepath.Join(capture, "in.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	if len(calls) != 1 {
+		t.Fatalf("Helm 4 ran the post-renderer %d times, want once", len(calls))
 	}
-	out, err := os.ReadFile(filepath.Join(capture, "out.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out := calls[0].in, calls[0].out
 	t.Logf("Helm 4 sent:\n%s", in)
 	sent := byKey(t, splitDocs(t, in))
 	for _, d := range splitDocs(t, out) {
@@ -142,22 +97,4 @@ func TestFilenameAnnotationSurvives(t *testing.T) {
 	if !bytes.Equal(r.Stdout, template(t, 4, gethChart, append(postRender(4), "--set", "debug-overlay.enabled=true")...)) {
 		t.Errorf("the tee plugin changed what Helm prints")
 	}
-}
-
-// objects maps keys to parsed objects.
-func objects(m map[string]doc) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for k, d := range m {
-		out[k] = d.obj
-	}
-	return out
-}
-
-// unindent drops the leading spaces of every line.
-func unindent(b []byte) string {
-	lines := strings.Split(string(b), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimLeft(l, " ")
-	}
-	return strings.Join(lines, "\n")
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -160,5 +162,37 @@ func TestOddDocumentsPassThroughFunction(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("item %d changed (-in +out):\n%s", i+1, diff)
 		}
+	}
+}
+
+// TestIncludeHooksWithoutHooksUnderHelm4: includeHooks set and a stream
+// from Helm 4 without a hook is what a Helm 4 SDK program that post-renders
+// hooks apart gives: a warning says the hooks were not overlaid.
+func TestIncludeHooksWithoutHooksUnderHelm4(t *testing.T) {
+	const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n    postrenderer.helm.sh/postrender-filename: a/templates/d.yaml\n" +
+		"spec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: a\n"
+	const hook = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: pre-install\n    postrenderer.helm.sh/postrender-filename: a/templates/h.yaml\n" +
+		"spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: h\n        image: h\n"
+	const helm3 = "# Source: a/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: a\n"
+	for _, tc := range []struct {
+		name, stream string
+		hooks        bool
+		want         bool
+	}{
+		{name: "helm 4, no hook, includeHooks", stream: deployment, hooks: true, want: true},
+		{name: "helm 4, a hook, includeHooks", stream: deployment + hook, hooks: true},
+		{name: "helm 4, no hook, hooks left alone", stream: deployment},
+		{name: "helm 3 sends no hooks ever", stream: helm3, hooks: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, report, err := render(Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(tc.hooks)}, []byte(tc.stream))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := slices.ContainsFunc(report.Findings, func(f Finding) bool { return strings.Contains(f.Message, "Helm sent no hooks") })
+			if got != tc.want {
+				t.Errorf("warned %v, want %v: %v", got, tc.want, report.Findings)
+			}
+		})
 	}
 }

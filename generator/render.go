@@ -170,6 +170,8 @@ type run struct {
 	doc       blockyaml.Doc // reused for every document
 	scratch   []byte        // reused by the splice editor's projection
 	cache     podedit.Cache
+	helm4     bool // with includeHooks: a document Helm 4 sent was seen
+	hooks     bool // with includeHooks: a Helm hook was seen
 }
 
 func (r *Renderer) newRun(report *Report) (*run, error) {
@@ -199,6 +201,13 @@ func (st *run) finish() error {
 	if len(st.report.Workloads) == 0 {
 		st.report.Findings = append(st.report.Findings, Finding{Message: "the overlay is enabled but no workload in the stream was selected"})
 	}
+	if st.helm4 && !st.hooks {
+		// Helm 4's CLI post-renders hooks with the rest (combined); a
+		// program on its SDK may not (separate, no-hooks strategies).
+		st.report.Findings = append(st.report.Findings, Finding{Message: "includeHooks is set, but Helm sent no hooks with the configuration: " +
+			"a Helm 4 SDK program using PostRenderStrategySeparate or NoHooks post-renders hooks apart from (or without) the chart's DebugOverlay document, " +
+			"so no hook is overlaid; give the post-renderer its configuration directly"})
+	}
 	return nil
 }
 
@@ -208,6 +217,10 @@ func (st *run) finish() error {
 // took (the tree road writes yaml.v3's layout, which splicing into it
 // again need not reproduce).
 func (st *run) document(e entry, raw []byte) ([]byte, error) {
+	if *st.cfg.IncludeHooks {
+		st.helm4 = st.helm4 || bytes.Contains(raw, helm4Marker)
+		st.hooks = st.hooks || bytes.Contains(raw, hookMarker)
+	}
 	out, err := st.overlayDocument(e, raw)
 	if err != nil || st.rerunAnew || bytes.Equal(out, raw) || !bytes.Contains(raw, statusMarker) {
 		return out, err
@@ -219,8 +232,13 @@ func (st *run) document(e entry, raw []byte) ([]byte, error) {
 	return out, nil
 }
 
-// statusMarker is how a cheap look tells a document overlaid before.
-var statusMarker = []byte(overlay.StatusAnnotation)
+// statusMarker is how a cheap look tells a document overlaid before;
+// helm4Marker one that Helm 4 sent, hookMarker a Helm hook.
+var (
+	statusMarker = []byte(overlay.StatusAnnotation)
+	helm4Marker  = []byte(helm4FilenameAnnotation + ":")
+	hookMarker   = []byte(overlay.HookAnnotation)
+)
 
 // sameObject reports whether two documents' bodies hold the same object, as
 // Kubernetes reads them.

@@ -9,7 +9,7 @@ import (
 type Header struct {
 	APIVersion string
 	Kind       string
-	Source     string // Helm 3's `# Source:` comment
+	Source     string // Helm 3's `# Source:` comment, or Helm 4's filename annotation
 	Empty      bool   // only comments, blank lines and markers
 	Sure       bool   // kind and apiVersion found once each, as plain values
 }
@@ -47,6 +47,10 @@ func ScanHeader(raw []byte) Header {
 			continue
 		}
 		h.Empty = false
+		if h.Source == "" && bytes.HasPrefix(t, helm4Filename) {
+			// Helm 4 sends no `# Source:` comments, but this annotation.
+			h.Source, _ = plainValue(t[len(helm4Filename):], true)
+		}
 		if afterValue && (line[0] == ' ' || line[0] == '\t') {
 			clean = false // `kind: Deployment` continued on an indented line is "Deployment ..."
 		}
@@ -71,6 +75,10 @@ func ScanHeader(raw []byte) Header {
 	h.Sure = clean && kinds == 1 && versions == 1 && h.Kind != "" && h.APIVersion != ""
 	return h
 }
+
+// helm4Filename is the annotation by which Helm 4 tells a post-renderer
+// which template file a document came from.
+var helm4Filename = []byte("postrenderer.helm.sh/postrender-filename:")
 
 // plainValue extracts a simple scalar (letters, digits, . / - _) after a
 // key, with optional quotes and a trailing comment.

@@ -23,6 +23,11 @@ func TestScanHeader(t *testing.T) {
 			want: Header{APIVersion: "v1", Kind: "Pod", Sure: true},
 		},
 		{
+			name: "Helm 4's filename annotation",
+			raw:  "apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: x/templates/p.yaml\n",
+			want: Header{APIVersion: "v1", Kind: "Pod", Source: "x/templates/p.yaml", Sure: true},
+		},
+		{
 			name: "CRLF",
 			raw:  "---\r\n# Source: x.yaml\r\napiVersion: v1\r\nkind: Pod\r\n",
 			want: Header{APIVersion: "v1", Kind: "Pod", Source: "x.yaml", Sure: true},

@@ -105,7 +105,7 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	var notes []string
 	st := &Status{}
 	w := &Workload{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
-		Container: cfg.Sidecar.Name, Shell: firstNonEmpty(cfg.Sidecar.Shell, o.preset.Shell)}
+		Container: cfg.Sidecar.Name, Shell: o.shell()}
 	user := runAsUser(pod, t.Sel.Containers, *cfg.Sidecar.RunAsUser)
 	add := func(prepend bool, key string, v any) error {
 		edit := t.Edit.Append
@@ -159,37 +159,21 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 		st.InitContainers = append(st.InitContainers, c.Name)
 	}
 
-	// The sidecar, with the target containers' mounts.
-	var mounts []corev1.VolumeMount
-	if *cfg.Sidecar.MirrorMounts {
-		var mountNotes []string
-		// Without rewire the app keeps the volume; the sidecar still gets
-		// the copy at the same paths, or nobody but the copy container
-		// would ever mount it.
-		mounts, mountNotes = mirrorMounts(pod, t.Sel.Containers, mirrorRename, o.profile.Privileged())
-		notes = append(notes, mountNotes...)
-		for _, m := range mounts {
-			w.Mounts = append(w.Mounts, m.MountPath)
-		}
-	}
+	// The sidecar, with the target containers' mounts. Without rewire the
+	// app keeps the volume; the sidecar still gets the copy at the same
+	// paths, or nobody but the copy container would ever mount it.
 	w.Native = useNative(cfg.Sidecar.Native, t.Kind, t.Meta.IsHook(), pod.RestartPolicy)
+	sidecar, sidecarNotes := o.debugContainer(pod, t.Sel.Containers, mirrorRename, w.Native)
+	notes = append(notes, sidecarNotes...)
 	if !w.Native && runsToCompletion(t.Kind, t.Meta.IsHook(), pod.RestartPolicy) {
 		notes = append(notes, "native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
 	}
-	sidecar := buildSidecar(cfg.Sidecar, o.preset, mounts, w.Native)
-	if *cfg.Sidecar.MirrorMounts {
-		env, envNotes := expansionEnv(pod, t.Sel.Containers)
-		notes = append(notes, envNotes...)
-		for _, e := range env {
-			if !slices.ContainsFunc(sidecar.Env, func(have corev1.EnvVar) bool { return have.Name == e.Name }) {
-				sidecar.Env = append(sidecar.Env, e)
-			}
-		}
+	for _, m := range sidecar.VolumeMounts {
+		w.Mounts = append(w.Mounts, m.MountPath)
 	}
 	if note := fitResources(pod, &sidecar); note != "" {
 		notes = append(notes, note)
 	}
-	o.profile.Apply(pod, &sidecar, false, user)
 	if w.Native {
 		// Right after the copy and before the app's own init containers, so
 		// a failing init container can be debugged too.

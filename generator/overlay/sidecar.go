@@ -1,9 +1,42 @@
 package overlay
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 )
+
+// debugContainer is the debug container a pod gets, whether the overlay
+// adds it to a pod template (Apply) or to a running pod as an ephemeral
+// container (Ephemeral): the preset and the configuration, the mounts of
+// the target containers (all when names is empty), with the volumes of
+// rename mounted as their copies, the environment their subPathExpr
+// mounts expand with, and the profile's security context for the pod's
+// user. It returns notes worth telling.
+func (o *Overlay) debugContainer(pod *corev1.PodSpec, names []string, rename map[string]string, native bool) (corev1.Container, []string) {
+	cfg := o.cfg.Sidecar
+	var mounts []corev1.VolumeMount
+	var notes []string
+	if *cfg.MirrorMounts {
+		mounts, notes = mirrorMounts(pod, names, rename, o.profile.Privileged())
+	}
+	c := buildSidecar(cfg, o.preset, mounts, native)
+	if *cfg.MirrorMounts {
+		env, envNotes := expansionEnv(pod, names)
+		notes = append(notes, envNotes...)
+		for _, e := range env {
+			if !slices.ContainsFunc(c.Env, func(have corev1.EnvVar) bool { return have.Name == e.Name }) {
+				c.Env = append(c.Env, e)
+			}
+		}
+	}
+	o.profile.Apply(pod, &c, false, runAsUser(pod, names, *cfg.RunAsUser))
+	return c, notes
+}
+
+// shell is the shell people exec into in the debug container.
+func (o *Overlay) shell() string { return firstNonEmpty(o.cfg.Sidecar.Shell, o.preset.Shell) }
 
 // buildSidecar assembles the debug container from the configuration and its
 // preset; the profile and the user come from the pod (see overlay.apply).

@@ -1,0 +1,84 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/stream"
+)
+
+// Listed is a pod-bearing workload of a stream, and whether the
+// configuration selects it.
+type Listed struct {
+	APIVersion string
+	Kind       overlay.WorkloadKind
+	Meta       overlay.Meta
+	Selection  overlay.Selection
+	// Document names it for messages.
+	Document string
+}
+
+// ListWorkloads reads a stream (rendered manifests, or a Helm release's)
+// and returns its pod-bearing workloads in stream order, with the
+// configuration that selects them: Default() < base < the stream's
+// DebugOverlay document < over, validated. It reads what selection looks
+// at, as Kubernetes reads it; nothing is overlaid. Live mode (attach)
+// starts here.
+func ListWorkloads(in io.Reader, base, over Config) (Config, []Listed, error) {
+	var configs []*overlay.DebugOverlay
+	var configErrs []error
+	inp, err := readInput(in, "", DefaultMemoryLimit, func(e entry, body []byte) {
+		obj, err := overlay.ParseDebugOverlay(body, docLabel(e, "", ""))
+		if err != nil {
+			configErrs = append(configErrs, err)
+		} else {
+			configs = append(configs, obj)
+		}
+	})
+	if err != nil {
+		return Config{}, nil, err
+	}
+	defer inp.Close()
+	if err := errors.Join(configErrs...); err != nil {
+		return Config{}, nil, err
+	}
+	if len(configs) > 1 {
+		return Config{}, nil, fmt.Errorf("the stream holds %d %s documents; keep one", len(configs), overlay.Kind)
+	}
+	cfg := overlay.Default().Merge(base)
+	for _, c := range configs {
+		cfg = cfg.Merge(c.Spec)
+	}
+	cfg = cfg.Merge(over)
+	if err := cfg.Validate(); err != nil {
+		return Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	kinds := overlay.NewKindTable(cfg.Kinds)
+	var out []Listed
+	err = inp.each(func(e entry, raw []byte) error {
+		if e.h.Empty || e.h.Kind == "" {
+			return nil
+		}
+		if e.parseErr != nil {
+			return docErr(e, "", "", e.parseErr)
+		}
+		wk, ok := kinds.Lookup(e.h.APIVersion, e.h.Kind)
+		if !ok {
+			return nil
+		}
+		_, body := stream.SplitPreamble(raw)
+		meta, ok := lenientMeta(body, wk, e.h.Kind)
+		if !ok {
+			return docErr(e, "", "", errors.New("not valid YAML"))
+		}
+		if e.h.Source == "" {
+			e.h.Source = meta.Annotations[helm4FilenameAnnotation]
+		}
+		out = append(out, Listed{APIVersion: e.h.APIVersion, Kind: wk, Meta: meta, Selection: cfg.Select(meta),
+			Document: docLabel(e, meta.Namespace, meta.Name)})
+		return nil
+	})
+	return cfg, out, err
+}

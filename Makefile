@@ -18,8 +18,11 @@ export HELM_DATA_HOME := $(BIN)/.helm3/data
 
 all: build
 
+## build: the post-renderer debug-overlay and its companion for live mode,
+## kubectl-debug_overlay (client-go stays out of the post-renderer)
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-debug_overlay ./cmd/kubectl-debug_overlay
 
 tools: geth kube
 	hack/install-tools.sh

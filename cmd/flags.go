@@ -33,17 +33,30 @@ type OverlayFlags struct {
 func NewOverlayFlags() *OverlayFlags { return &OverlayFlags{} }
 
 // AddFlags registers the flags on fs.
-func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
+func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) { o.addFlags(fs, false) }
+
+// AddLiveFlags registers the flags that mean something for running pods
+// (attach): not --enable (attaching is the request), --native or
+// --copy-volume (a running pod gets neither sidecars nor volumes).
+func (o *OverlayFlags) AddLiveFlags(fs *pflag.FlagSet) { o.addFlags(fs, true) }
+
+func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	o.flags = fs
 	fs.StringVar(&o.ConfigFile, "config", "", "Read a "+overlay.Kind+" configuration from this file (layered above the stream's own, below these flags)")
-	fs.BoolVar(&o.Enable, "enable", false, "Switch the overlay on; alone, it overlays every pod-bearing workload with the defaults")
+	if !live {
+		fs.BoolVar(&o.Enable, "enable", false, "Switch the overlay on; alone, it overlays every pod-bearing workload with the defaults")
+	}
 	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(overlay.PresetNames()), overlay.PresetAlpine))
 	fs.StringVar(&o.Image, "image", "", "Sidecar image, overriding the preset's")
 	fs.StringVar(&o.Name, "name", "", `Sidecar container name (default "debug")`)
 	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s)", joinNames(overlay.ProfileNames()), overlay.ProfileGeneral))
-	fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(overlay.NativeModes), overlay.NativeAuto))
+	if !live {
+		fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(overlay.NativeModes), overlay.NativeAuto))
+	}
 	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
-	fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
+	if !live {
+		fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
+	}
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
 }
 

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,7 +111,7 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 		},
 	}
 	o.AddFlags(cmd)
-	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewCheckCommand(), NewVersionCommand(), NewFnCommand(), NewGenerateCommand())
+	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewCheckCommand(), NewVersionCommand(), NewFnCommand(), NewGenerateCommand(), NewAttachCommand())
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		c.SilenceUsage = false
 		return err
@@ -125,7 +126,8 @@ func Execute(cmd *cobra.Command) error {
 	h4 := helm4PluginFromEnv(os.Getenv, os.Args[1:])
 	h4.attach(cmd)
 	err := cmd.Execute()
-	if err != nil {
+	var companion exitStatus
+	if err != nil && !errors.As(err, &companion) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "debug-overlay: error: %v\n", err)
 	}
 	h4.finish(err)

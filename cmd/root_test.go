@@ -301,3 +301,35 @@ func TestREADMEPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestPostRendererStaysLean: the post-renderer's binary links neither
+// client-go nor cli-runtime nor Helm's cluster-facing packages, whose
+// package initialisation would slow every Helm render; live mode lives in
+// kubectl-debug_overlay.
+func TestPostRendererStaysLean(t *testing.T) {
+	for _, c := range []struct {
+		pkg        string
+		wantLinked bool
+	}{
+		{"./cmd/debug-overlay", false},
+		{"./cmd/kubectl-debug_overlay", true},
+	} {
+		cmd := exec.Command("go", "list", "-deps", c.pkg)
+		cmd.Dir = ".."
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", c.pkg, err)
+		}
+		var heavy []string
+		for _, dep := range strings.Fields(string(out)) {
+			for _, prefix := range []string{"k8s.io/client-go/", "k8s.io/cli-runtime/", "helm.sh/helm/v3/pkg/storage", "helm.sh/helm/v3/pkg/action", "k8s.io/kubectl/"} {
+				if strings.HasPrefix(dep, prefix) {
+					heavy = append(heavy, dep)
+				}
+			}
+		}
+		if linked := len(heavy) > 0; linked != c.wantLinked {
+			t.Errorf("%s links %d cluster-facing packages (%.3q...), want linked=%v", c.pkg, len(heavy), heavy[:min(3, len(heavy))], c.wantLinked)
+		}
+	}
+}

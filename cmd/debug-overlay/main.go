@@ -11,6 +11,6 @@ import (
 func main() {
 	cmd.TuneGC()
 	if err := cmd.Execute(cmd.NewRootCommand()); err != nil {
-		os.Exit(1)
+		os.Exit(cmd.ExitCode(err))
 	}
 }

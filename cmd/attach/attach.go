@@ -1,0 +1,419 @@
+// Package attach holds the commands of kubectl-debug_overlay, the
+// companion binary that talks to a cluster: `attach` adds the overlay's
+// debug container to running pods as an ephemeral container (package
+// live). It is a binary of its own so that the post-renderer, which Helm
+// starts for every render, never links client-go (see README, "Live
+// mode").
+//
+// stdout holds what a script uses: the kubectl exec line of each pod that
+// got the container, the patches (-o yaml), or the shell's own output
+// (--exec); progress lines, notes and errors go to stderr. The exit
+// status says how it went (ExitCode).
+package attach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/yaml"
+
+	"github.com/debug-overlay/debug-overlay/cmd"
+	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/live"
+)
+
+// The exit statuses of attach, for scripts. With --exec, once the
+// container runs, the status is the command's.
+const (
+	ExitOK       = 0 // every selected running pod has a running debug container (dry run: would have)
+	ExitFailed   = 1 // no pod got one: an error
+	ExitUsage    = 2 // bad flags, arguments or configuration
+	ExitPartial  = 3 // some pods got one, others not (not Running, refused, failed, timed out)
+	ExitRefused  = 4 // no pod got one: a missing permission, or Pod Security
+	ExitTimedOut = 5 // no pod got one in time (--timeout)
+)
+
+// StatusError carries an exit status other than 1.
+type StatusError struct {
+	Code int
+	Err  error
+}
+
+func (e *StatusError) Error() string { return e.Err.Error() }
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// ExitCode is the exit status for the error of a command.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var e *StatusError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	var pe *live.PermissionError
+	if errors.As(err, &pe) {
+		return ExitRefused
+	}
+	return ExitFailed
+}
+
+// Options is attach's configuration.
+type Options struct {
+	Kube    *genericclioptions.ConfigFlags
+	Overlay *cmd.OverlayFlags
+
+	Release   string
+	Filenames []string
+	DryRun    string
+	Output    string
+	Timeout   time.Duration
+	Exec      bool
+	Stdin     bool
+	TTY       bool
+
+	args    []string // KIND/NAME
+	command []string // after --
+
+	namespace string
+	restCfg   *rest.Config
+	cluster   *live.Cluster
+	flagCfg   overlay.Config
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	return &Options{
+		Kube:    genericclioptions.NewConfigFlags(true),
+		Overlay: cmd.NewOverlayFlags(),
+		DryRun:  string(live.DryRunNone),
+		Timeout: 2 * time.Minute,
+	}
+}
+
+// AddFlags registers attach's flags: kubectl's connection flags, the
+// overlay's flags that mean something on running pods, and its own.
+func (o *Options) AddFlags(c *cobra.Command) {
+	fs := c.Flags()
+	o.Kube.AddFlags(fs)
+	o.Overlay.AddLiveFlags(fs)
+	fs.StringVar(&o.Release, "release", "", "Attach to the pods of this Helm release's workloads, configured by its values of the debug-overlay chart")
+	fs.StringArrayVarP(&o.Filenames, "filename", "f", nil, "Attach to the pods of the workloads in these rendered manifests (- for stdin); repeatable")
+	fs.StringVar(&o.DryRun, "dry-run", o.DryRun, fmt.Sprintf("Only show what would be done: %s (client: build the patches; server: the API server validates and admits them, nothing changes)", joinNames(live.DryRuns)))
+	fs.Lookup("dry-run").NoOptDefVal = string(live.DryRunClient)
+	fs.StringVarP(&o.Output, "output", "o", "", "Print the patches instead of the kubectl exec lines: yaml or json")
+	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the debug containers to run")
+	fs.BoolVar(&o.Exec, "exec", false, "Open the shell (or the command after --) in the first pod's debug container once it runs; the same as -it")
+	fs.BoolVarP(&o.Stdin, "stdin", "i", false, "With the shell: pass stdin to it")
+	fs.BoolVarP(&o.TTY, "tty", "t", false, "With the shell: give it a terminal")
+}
+
+// Complete reads the arguments and the configuration flags.
+func (o *Options) Complete(c *cobra.Command, args []string) error {
+	if dash := c.ArgsLenAtDash(); dash >= 0 {
+		o.args, o.command = args[:dash], args[dash:]
+	} else {
+		o.args = args
+	}
+	if o.Stdin || o.TTY {
+		o.Exec = true
+	}
+	var err error
+	if o.flagCfg, err = o.Overlay.Config(); err != nil {
+		return usage(err)
+	}
+	return nil
+}
+
+// connect reads the kubeconfig and makes the clients.
+func (o *Options) connect() error {
+	var err error
+	if o.namespace, _, err = o.Kube.ToRawKubeConfigLoader().Namespace(); err != nil {
+		return usage(fmt.Errorf("kubeconfig: %w", err))
+	}
+	if o.restCfg, err = o.Kube.ToRESTConfig(); err != nil {
+		return usage(fmt.Errorf("kubeconfig: %w", err))
+	}
+	client, err := kubernetes.NewForConfig(o.restCfg)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(o.restCfg)
+	if err != nil {
+		return err
+	}
+	mapper, err := o.Kube.ToRESTMapper()
+	if err != nil {
+		return err
+	}
+	o.cluster = &live.Cluster{Client: client, Dynamic: dyn, Mapper: mapper}
+	return nil
+}
+
+// Validate checks the flags and arguments together.
+func (o *Options) Validate() error {
+	sources := 0
+	for _, set := range []bool{o.Release != "", len(o.Filenames) > 0, len(o.args) > 0} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return usage(errors.New("say which workloads: --release NAME, -f FILE (- for stdin), or KIND/NAME arguments; one of them"))
+	}
+	if !slices.Contains(live.DryRuns, live.DryRun(o.DryRun)) {
+		return usage(fmt.Errorf("--dry-run %q: want %s", o.DryRun, joinNames(live.DryRuns)))
+	}
+	if o.Output != "" && o.Output != "yaml" && o.Output != "json" {
+		return usage(fmt.Errorf("--output %q: want yaml or json", o.Output))
+	}
+	if o.Exec && o.DryRun != string(live.DryRunNone) {
+		return usage(errors.New("--exec (-i, -t) needs a container that runs: not with --dry-run"))
+	}
+	if len(o.command) > 0 && !o.Exec {
+		return usage(fmt.Errorf("a command after -- (%q) runs with --exec only", o.command))
+	}
+	if o.Timeout <= 0 {
+		return usage(fmt.Errorf("--timeout %v: want a positive duration", o.Timeout))
+	}
+	return nil
+}
+
+// Run finds the workloads, attaches, prints, and opens the shell.
+func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
+	if err := o.connect(); err != nil {
+		return err
+	}
+	cfg, workloads, err := o.workloads(ctx, in, errOut)
+	if err != nil {
+		return err
+	}
+	a := &live.Attacher{Cluster: o.cluster, Config: cfg, DryRun: live.DryRun(o.DryRun), Timeout: o.Timeout, Progress: errOut}
+	results, err := a.Attach(ctx, workloads)
+	if err != nil {
+		return err
+	}
+	if err := o.print(results, out); err != nil {
+		return err
+	}
+	status := summarize(results)
+	if o.Exec {
+		return o.shell(ctx, results, in, out, errOut, status)
+	}
+	return status
+}
+
+// workloads returns the configuration and the selected workloads, from
+// the release, the manifests or the arguments.
+func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
+	var listed []generator.Listed
+	var cfg overlay.Config
+	switch {
+	case len(o.args) > 0:
+		cfg = overlay.Default().Merge(o.flagCfg)
+		if err := cfg.Validate(); err != nil {
+			return cfg, nil, usage(fmt.Errorf("invalid configuration:\n%w", err))
+		}
+		kinds := overlay.NewKindTable(cfg.Kinds)
+		var out []live.Workload
+		for _, arg := range o.args {
+			w, err := o.cluster.ParseWorkload(arg, o.namespace, kinds, cfg.Kinds)
+			if err != nil {
+				return cfg, nil, usage(err)
+			}
+			meta, err := o.cluster.Meta(ctx, w)
+			if err != nil {
+				return cfg, nil, err
+			}
+			w.Selection = cfg.Select(meta)
+			if !w.Selection.Selected {
+				return cfg, nil, usage(fmt.Errorf("%s: the configuration does not select it (targets: %s; or an inject annotation, or a hook)", w, targetList(cfg.Targets)))
+			}
+			out = append(out, w)
+		}
+		return cfg, out, nil
+	case o.Release != "":
+		rel, err := o.cluster.ReadRelease(o.Release, o.namespace)
+		if err != nil {
+			return cfg, nil, err
+		}
+		if rel.ValuesKey != "" {
+			fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
+		}
+		cfg, listed, err = generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), rel.Config, o.flagCfg)
+		if err != nil {
+			return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
+		}
+	default:
+		var readers []io.Reader
+		for _, f := range o.Filenames {
+			if f == "-" {
+				readers = append(readers, in)
+				continue
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return cfg, nil, usage(fmt.Errorf("reading -f: %w", err))
+			}
+			readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
+		}
+		var err error
+		cfg, listed, err = generator.ListWorkloads(io.MultiReader(readers...), overlay.Config{}, o.flagCfg)
+		if err != nil {
+			return cfg, nil, usage(err)
+		}
+	}
+	var out []live.Workload
+	var seen []string
+	for _, l := range listed {
+		seen = append(seen, strings.ToLower(l.Kind.Kind)+"/"+l.Meta.Name)
+		if !l.Selection.Selected {
+			continue
+		}
+		ns := l.Meta.Namespace
+		if ns == "" {
+			ns = o.namespace
+		}
+		out = append(out, live.Workload{APIVersion: l.APIVersion, Kind: l.Kind, Namespace: ns, Name: l.Meta.Name, Selection: l.Selection})
+	}
+	if len(out) == 0 {
+		return cfg, nil, usage(fmt.Errorf("the configuration selects no workload (workloads: %s; targets: %s)", orNone(seen), targetList(cfg.Targets)))
+	}
+	return cfg, out, nil
+}
+
+// print writes the exec lines, or the patches, of the results on stdout.
+func (o *Options) print(results []live.Result, out io.Writer) error {
+	for _, r := range results {
+		switch {
+		case o.Output != "" && r.Patch != nil:
+			fmt.Fprintf(out, "# pods/%s in namespace %s: kubectl patch --subresource=ephemeralcontainers --type=strategic\n", r.Pod, r.Namespace)
+			data := r.Patch
+			if o.Output == "yaml" {
+				var err error
+				if data, err = yaml.JSONToYAML(r.Patch); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s---\n", data)
+				continue
+			}
+			fmt.Fprintf(out, "%s\n", data)
+		case o.Output == "" && !o.Exec && r.Ready():
+			fmt.Fprintln(out, r.ExecCommand())
+		}
+	}
+	return nil
+}
+
+// shell runs the shell (or the command) in the first pod that has a
+// running debug container and returns its exit status; status, what
+// attach itself came to, when no pod has one.
+func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
+	i := slices.IndexFunc(results, live.Result.Ready)
+	if i < 0 {
+		return status
+	}
+	r := results[i]
+	command := o.command
+	if len(command) == 0 {
+		command = []string{r.Shell}
+	}
+	var stdin io.Reader
+	tty := false
+	if o.Stdin || o.TTY || len(o.command) == 0 {
+		stdin = in
+		f, ok := in.(*os.File)
+		tty = ok && term.IsTerminal(int(f.Fd()))
+		if !tty && o.TTY {
+			fmt.Fprintln(errOut, "Unable to use a TTY: stdin is not a terminal")
+		}
+	}
+	fmt.Fprintf(errOut, "pod %s/%s: running %q in %s\n", r.Namespace, r.Pod, command, r.Container)
+	code, err := o.cluster.Exec(ctx, o.restCfg, r.Namespace, r.Pod, r.Container, command, stdin, out, errOut, tty)
+	if err != nil {
+		return fmt.Errorf("exec in pod %s/%s, container %s: %w", r.Namespace, r.Pod, r.Container, err)
+	}
+	if code != 0 {
+		return &StatusError{Code: code, Err: fmt.Errorf("%q exited with status %d", command, code)}
+	}
+	return nil
+}
+
+// summarize turns the results into the command's error and exit status.
+func summarize(results []live.Result) error {
+	if len(results) == 0 {
+		return &StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
+	}
+	var ok int
+	var failed []string
+	codes := map[int]bool{}
+	for _, r := range results {
+		if r.Ready() {
+			ok++
+			continue
+		}
+		failed = append(failed, fmt.Sprintf("pod %s/%s: %v", r.Namespace, r.Pod, r.Err))
+		switch r.Outcome {
+		case live.Refused:
+			codes[ExitRefused] = true
+		case live.TimedOut:
+			codes[ExitTimedOut] = true
+		default:
+			codes[ExitFailed] = true
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case ok > 0:
+		return &StatusError{Code: ExitPartial, Err: fmt.Errorf("%d of %d pods have no debug container:\n%s", len(failed), len(results), strings.Join(failed, "\n"))}
+	}
+	code := ExitFailed
+	if len(codes) == 1 {
+		for c := range codes {
+			code = c
+		}
+	}
+	return &StatusError{Code: code, Err: fmt.Errorf("no pod has a debug container:\n%s", strings.Join(failed, "\n"))}
+}
+
+func usage(err error) error { return &StatusError{Code: ExitUsage, Err: err} }
+
+func targetList(ts []overlay.Target) string {
+	if len(ts) == 0 {
+		return "none: every workload"
+	}
+	var s []string
+	for _, t := range ts {
+		s = append(s, t.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func joinNames[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
+}

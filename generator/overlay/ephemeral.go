@@ -45,8 +45,9 @@ var ephemeralFields = map[string]bool{
 const VolumeRoot = "/debug-overlay/volumes"
 
 // AttachEnv is the environment variable that marks an ephemeral container
-// as the overlay's: its value is a digest of the rest of the container, so
-// a second attach with the same configuration finds it again.
+// as the overlay's: its value is a digest of the rest of the container
+// (with the configured name), so a second attach with the same
+// configuration finds it again.
 const AttachEnv = "DEBUG_OVERLAY_ATTACH"
 
 // Live is what a running pod gets: an ephemeral container.
@@ -209,10 +210,9 @@ func clearDisallowed(c *corev1.EphemeralContainerCommon) []string {
 	return cleared
 }
 
-// ephemeralDigest is a short digest of an ephemeral container without its
-// name.
+// ephemeralDigest is a short digest of an ephemeral container, named as
+// configured (not yet made unique): another --name is another container.
 func ephemeralDigest(ec corev1.EphemeralContainer) (string, error) {
-	ec.Name = ""
 	data, err := json.Marshal(ec)
 	if err != nil {
 		return "", err

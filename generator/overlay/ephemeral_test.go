@@ -238,13 +238,15 @@ func TestEphemeralContainer(t *testing.T) {
 		if !slices.Equal(second.Same, []string{"debug-2"}) || second.Container.Name != "debug-3" {
 			t.Errorf("same %q, name %q; want [debug-2] and debug-3", second.Same, second.Container.Name)
 		}
-		other := liveOverlay(t, Config{Sidecar: Sidecar{Preset: PresetBusybox}})
-		third, err := other.Ephemeral(p, other.cfg.Select(Meta{Kind: "Pod", Name: "p"}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(third.Same) != 0 {
-			t.Errorf("another configuration found %q as its own", third.Same)
+		for _, over := range []Config{{Sidecar: Sidecar{Preset: PresetBusybox}}, {Sidecar: Sidecar{Name: "dbg"}}} {
+			other := liveOverlay(t, over)
+			third, err := other.Ephemeral(p, other.cfg.Select(Meta{Kind: "Pod", Name: "p"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(third.Same) != 0 {
+				t.Errorf("another configuration (%+v) found %q as its own", over.Sidecar, third.Same)
+			}
 		}
 	})
 	t.Run("errors", func(t *testing.T) {

@@ -141,6 +141,7 @@ func setup() error {
 		want string
 	}{
 		{overlayBin, []string{"version"}, ""},
+		{companionBin(), []string{"version"}, ""},
 		{helm3Bin, []string{"version", "--short"}, "v3."},
 		{helm4Bin, []string{"version", "--short"}, "v4."},
 		{kustomizeBin, []string{"version"}, "v5."},

@@ -17,7 +17,11 @@
 //     "restricted";
 //   - pod deletion time with the overlay's sidecar against a bare sleep loop;
 //   - the kustomize Component (exec KRM function) and Helm 4 with the
-//     post-renderer plugin.
+//     post-renderer plugin;
+//   - live mode (kubectl-debug_overlay attach): ephemeral containers on
+//     running pods of a Helm release, a two-replica Deployment, under Pod
+//     Security "restricted" and without the permission, timed against
+//     `kubectl debug` and the declarative toggle.
 //
 // Each test logs what it saw; TestMain prints how long the node took to
 // start, phase by phase, and the whole suite. Run it as root with `make

@@ -1,0 +1,81 @@
+package attach
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/debug-overlay/debug-overlay/live"
+)
+
+// TestUsageErrors runs the command with flags that are refused before any
+// cluster is reached: exit status 2 and a message naming the flag.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "no workloads", args: nil, want: "say which workloads"},
+		{name: "two sources", args: []string{"--release", "r", "deploy/x"}, want: "one of them"},
+		{name: "bad dry-run", args: []string{"deploy/x", "--dry-run=maybe"}, want: `--dry-run "maybe": want none, client, server`},
+		{name: "bad output", args: []string{"deploy/x", "-o", "wide"}, want: `--output "wide"`},
+		{name: "exec with dry run", args: []string{"deploy/x", "--exec", "--dry-run"}, want: "not with --dry-run"},
+		{name: "command without exec", args: []string{"deploy/x", "--", "ls"}, want: "runs with --exec only"},
+		{name: "bad timeout", args: []string{"deploy/x", "--timeout", "0s"}, want: "--timeout 0s"},
+		{name: "bad target", args: []string{"deploy/x", "--target", "a/b/c"}, want: `--target "a/b/c"`},
+		{name: "unknown flag", args: []string{"deploy/x", "--enable"}, want: "unknown flag: --enable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := NewRootCommand()
+			var out, errOut bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&errOut)
+			root.SetArgs(append([]string{"attach"}, tt.args...))
+			code := Execute(root)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d (usage); stderr:\n%s", code, ExitUsage, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("stderr %q does not say %q", errOut.String(), tt.want)
+			}
+			if out.Len() > 0 {
+				t.Errorf("stdout %q, want nothing", out.String())
+			}
+		})
+	}
+}
+
+// TestSummarize: the exit status scripts get for each mix of outcomes.
+func TestSummarize(t *testing.T) {
+	r := func(o live.Outcome) live.Result {
+		return live.Result{Namespace: "ns", Pod: "p-" + string(o), Outcome: o, Err: errors.New(string(o))}
+	}
+	tests := []struct {
+		name    string
+		results []live.Result
+		want    int
+	}{
+		{name: "all attached or reused", results: []live.Result{r(live.Attached), r(live.Reused)}, want: ExitOK},
+		{name: "dry run", results: []live.Result{r(live.Planned)}, want: ExitOK},
+		{name: "no pods", results: nil, want: ExitFailed},
+		{name: "one skipped, one attached", results: []live.Result{r(live.Attached), r(live.Skipped)}, want: ExitPartial},
+		{name: "all refused", results: []live.Result{r(live.Refused), r(live.Refused)}, want: ExitRefused},
+		{name: "all timed out", results: []live.Result{r(live.TimedOut)}, want: ExitTimedOut},
+		{name: "refused and timed out", results: []live.Result{r(live.Refused), r(live.TimedOut)}, want: ExitFailed},
+		{name: "all skipped", results: []live.Result{r(live.Skipped)}, want: ExitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := summarize(tt.results)
+			if got := ExitCode(err); got != tt.want {
+				t.Errorf("exit %d, want %d (err %v)", got, tt.want, err)
+			}
+		})
+	}
+	if got := ExitCode(&live.PermissionError{Verb: "list", Resource: "secrets", Namespace: "x", Err: errors.New("no")}); got != ExitRefused {
+		t.Errorf("a PermissionError exits %d, want %d", got, ExitRefused)
+	}
+}

@@ -27,26 +27,11 @@ type Listed struct {
 // at, as Kubernetes reads it; nothing is overlaid. Live mode (attach)
 // starts here.
 func ListWorkloads(in io.Reader, base, over Config) (Config, []Listed, error) {
-	var configs []*overlay.DebugOverlay
-	var configErrs []error
-	inp, err := readInput(in, "", DefaultMemoryLimit, func(e entry, body []byte) {
-		obj, err := overlay.ParseDebugOverlay(body, docLabel(e, "", ""))
-		if err != nil {
-			configErrs = append(configErrs, err)
-		} else {
-			configs = append(configs, obj)
-		}
-	})
+	inp, configs, err := readConfigured(in, "", DefaultMemoryLimit)
 	if err != nil {
 		return Config{}, nil, err
 	}
 	defer inp.Close()
-	if err := errors.Join(configErrs...); err != nil {
-		return Config{}, nil, err
-	}
-	if len(configs) > 1 {
-		return Config{}, nil, fmt.Errorf("the stream holds %d %s documents; keep one", len(configs), overlay.Kind)
-	}
 	cfg := overlay.Default().Merge(base)
 	for _, c := range configs {
 		cfg = cfg.Merge(c.Spec)

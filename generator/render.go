@@ -77,26 +77,11 @@ func (r *Renderer) memoryLimit() int64 {
 func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	// Pass 1: spool every document and find the configuration, which Helm 3
 	// places after the workloads it configures.
-	var configs []*overlay.DebugOverlay
-	var configErrs []error
-	inp, err := readInput(in, r.TempDir, r.memoryLimit(), func(e entry, body []byte) {
-		obj, err := overlay.ParseDebugOverlay(body, docLabel(e, "", ""))
-		if err != nil {
-			configErrs = append(configErrs, err)
-		} else {
-			configs = append(configs, obj)
-		}
-	})
+	inp, configs, err := readConfigured(in, r.TempDir, r.memoryLimit())
 	if err != nil {
 		return nil, err
 	}
 	defer inp.Close()
-	if err := errors.Join(configErrs...); err != nil {
-		return nil, err
-	}
-	if len(configs) > 1 {
-		return nil, fmt.Errorf("the stream holds %d %s documents; keep one", len(configs), overlay.Kind)
-	}
 	cfg := r.layered(configs)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -117,6 +102,33 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("writing output: %w", err)
 	}
 	return report, nil
+}
+
+// readConfigured is pass 1 for a stream that may hold its configuration:
+// at most one DebugOverlay document, every problem of it reported at once.
+func readConfigured(in io.Reader, tempDir string, limit int64) (*input, []*overlay.DebugOverlay, error) {
+	var configs []*overlay.DebugOverlay
+	var configErrs []error
+	inp, err := readInput(in, tempDir, limit, func(e entry, body []byte) {
+		obj, err := overlay.ParseDebugOverlay(body, docLabel(e, "", ""))
+		if err != nil {
+			configErrs = append(configErrs, err)
+		} else {
+			configs = append(configs, obj)
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := errors.Join(configErrs...); err != nil {
+		inp.Close()
+		return nil, nil, err
+	}
+	if len(configs) > 1 {
+		inp.Close()
+		return nil, nil, fmt.Errorf("the stream holds %d %s documents; keep one", len(configs), overlay.Kind)
+	}
+	return inp, configs, nil
 }
 
 // layered returns the configuration: defaults < the stream's documents <

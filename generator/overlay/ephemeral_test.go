@@ -3,10 +3,7 @@ package overlay
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/debug-overlay/debug-overlay/internal/podcheck"
 )
@@ -316,27 +312,13 @@ func everyFieldSet(c corev1.EphemeralContainerCommon) error {
 func TestEphemeralGoldenMounts(t *testing.T) {
 	kinds := NewKindTable(nil)
 	pods := 0
-	for i, doc := range goldenDocs(t) {
-		var obj map[string]any
-		if yaml.Unmarshal(doc, &obj) != nil || obj == nil {
-			continue
-		}
-		apiVersion, _ := obj["apiVersion"].(string)
-		kind, _ := obj["kind"].(string)
+	for i, tmpl := range podcheck.GoldenTemplates(t, func(apiVersion, kind string) ([]string, bool) {
 		wk, ok := kinds.Lookup(apiVersion, kind)
-		if !ok {
-			continue
-		}
-		tmpl := obj
-		for _, f := range wk.Path() {
-			tmpl, _ = tmpl[f].(map[string]any)
-		}
-		data, err := json.Marshal(tmpl["spec"])
-		if err != nil {
-			continue
-		}
-		var pod corev1.Pod
-		if json.Unmarshal(data, &pod.Spec) != nil || len(pod.Spec.Containers) == 0 || (pod.Spec.OS != nil && pod.Spec.OS.Name == corev1.Windows) {
+		return wk.Path(), ok
+	}) {
+		pod := corev1.Pod{Spec: tmpl.Pod}
+		kind := tmpl.Kind
+		if pod.Spec.OS != nil && pod.Spec.OS.Name == corev1.Windows {
 			continue
 		}
 		if podcheck.SpecProblems(&pod.Spec, nil) != nil {
@@ -421,25 +403,4 @@ func checkEphemeral(t *testing.T, pod *corev1.Pod, live *Live) {
 	if !slices.ContainsFunc(ec.Env, func(e corev1.EnvVar) bool { return e.Name == AttachEnv && len(e.Value) == 16 }) {
 		t.Errorf("no %s marker: %v", AttachEnv, ec.Env)
 	}
-}
-
-// goldenDocs returns the documents of every golden case's input (package
-// testcorpus has them too, but imports this package).
-func goldenDocs(t *testing.T) [][]byte {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "golden", "*", "input.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	var docs [][]byte
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range regexp.MustCompile(`(?m)^---.*$`).Split(string(data), -1) {
-			docs = append(docs, []byte(d))
-		}
-	}
-	return docs
 }

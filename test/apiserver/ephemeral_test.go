@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/podcheck"
 )
 
 // TestEphemeralAccepted: every pod template of the golden cases, created as
@@ -26,51 +23,24 @@ import (
 func TestEphemeralAccepted(t *testing.T) {
 	ns := namespace(t, nil)
 	kinds := overlay.NewKindTable(nil)
-	files, err := filepath.Glob(filepath.Join(repoRoot, "generator", "testdata", "golden", "*", "input.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
 	type candidate struct {
 		name string
-		pod  corev1.Pod
 		from string
 	}
 	var pods []candidate
 	var stream bytes.Buffer
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	for _, tmpl := range podcheck.GoldenTemplates(t, func(apiVersion, kind string) ([]string, bool) {
+		wk, ok := kinds.Lookup(apiVersion, kind)
+		return wk.Path(), ok
+	}) {
+		c := candidate{name: fmt.Sprintf("p%d", len(pods)), from: tmpl.From}
+		pods = append(pods, c)
+		manifest, err := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": c.name}, "spec": tmpl.Spec})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(data), -1) {
-			var obj map[string]any
-			if yaml.Unmarshal([]byte(doc), &obj) != nil || obj == nil {
-				continue
-			}
-			apiVersion, _ := obj["apiVersion"].(string)
-			kind, _ := obj["kind"].(string)
-			wk, ok := kinds.Lookup(apiVersion, kind)
-			if !ok {
-				continue
-			}
-			tmpl := obj
-			for _, f := range wk.Path() {
-				tmpl, _ = tmpl[f].(map[string]any)
-			}
-			spec, err := json.Marshal(tmpl["spec"])
-			if err != nil {
-				continue
-			}
-			var pod corev1.Pod
-			if json.Unmarshal(spec, &pod.Spec) != nil || len(pod.Spec.Containers) == 0 {
-				continue
-			}
-			c := candidate{name: fmt.Sprintf("p%d", len(pods)), pod: pod, from: fmt.Sprintf("%s document %d (%s)", filepath.Base(filepath.Dir(f)), i+1, kind)}
-			pods = append(pods, c)
-			manifest, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": c.name}, "spec": tmpl["spec"]})
-			stream.Write(manifest)
-			stream.WriteString("\n")
-		}
+		stream.Write(manifest)
+		stream.WriteString("\n")
 	}
 	// Pods the server refuses (invalid inputs, a missing ServiceAccount)
 	// have nothing to attach to.

@@ -323,19 +323,7 @@ func TestAttachReplicas(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t, "attach-replicas", nil)
 	kubectl(t, []byte(replicasManifest), "-n", ns, "apply", "-f", "-")
-	waitFor(t, 2*time.Minute, "two Ready pods of Deployment two", func() (bool, string) {
-		pods := podsOf(t, ns, "app=two")
-		ok := 0
-		var seen []string
-		for _, p := range pods {
-			if r, s := ready(p); r {
-				ok++
-			} else {
-				seen = append(seen, s)
-			}
-		}
-		return ok == 2 && len(pods) == 2, strings.Join(seen, "; ")
-	})
+	waitReadyPods(t, ns, "app=two", 2)
 	r := mustAttach(t, replicasManifest, "-f", "-", "-n", ns, "--preset", "busybox")
 	if lines := strings.Count(r.stdout, "kubectl exec"); lines != 2 {
 		t.Errorf("%d exec lines, want one per pod", lines)
@@ -368,13 +356,7 @@ func TestAttachRestricted(t *testing.T) {
 	})
 	manifest := strings.ReplaceAll(webManifest, "NAME", "web")
 	kubectl(t, []byte(manifest), "-n", ns, "apply", "-f", "-")
-	waitFor(t, 2*time.Minute, "a Ready pod of Deployment web", func() (bool, string) {
-		pods := podsOf(t, ns, "app=web")
-		if len(pods) != 1 {
-			return false, fmt.Sprintf("%d pods", len(pods))
-		}
-		return ready(pods[0])
-	})
+	waitReadyPods(t, ns, "app=web", 1)
 	r := attach(t, "", "deployment/web", "-n", ns)
 	if r.code != 4 {
 		t.Errorf("general profile under restricted: exit %d, want 4 (refused)", r.code)
@@ -431,13 +413,7 @@ metadata: {name: viewer}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
 subjects: [{kind: ServiceAccount, name: viewer}]
 `), "-n", ns, "apply", "-f", "-")
-	waitFor(t, 2*time.Minute, "a Ready pod of Deployment two", func() (bool, string) {
-		pods := podsOf(t, ns, "app=two")
-		if len(pods) != 1 {
-			return false, fmt.Sprintf("%d pods", len(pods))
-		}
-		return ready(pods[0])
-	})
+	waitReadyPods(t, ns, "app=two", 1)
 	as := "system:serviceaccount:" + ns + ":viewer"
 	r := attach(t, "", "deployment/two", "-n", ns, "--as", as)
 	if r.code != 4 {
@@ -453,4 +429,22 @@ subjects: [{kind: ServiceAccount, name: viewer}]
 	if p := podsOf(t, ns, "app=two")[0]; len(p.Spec.EphemeralContainers) != 0 {
 		t.Errorf("the pod got %d ephemeral containers", len(p.Spec.EphemeralContainers))
 	}
+}
+
+// waitReadyPods waits until the pods of a label selector are n, all Ready.
+func waitReadyPods(t *testing.T, ns, selector string, n int) {
+	t.Helper()
+	waitFor(t, 2*time.Minute, fmt.Sprintf("%d Ready pods %s", n, selector), func() (bool, string) {
+		pods := podsOf(t, ns, selector)
+		seen := []string{fmt.Sprintf("%d pods", len(pods))}
+		ok := 0
+		for _, p := range pods {
+			if r, s := ready(p); r {
+				ok++
+			} else {
+				seen = append(seen, s)
+			}
+		}
+		return ok == n && len(pods) == n, strings.Join(seen, "; ")
+	})
 }

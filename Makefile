@@ -103,7 +103,7 @@ e2e-geth: build deps tools
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd generator internal test hack/bench)" || { gofmt -l cmd generator internal test hack/bench; exit 1; }
+	@test -z "$$(gofmt -l cmd generator internal live test hack/bench)" || { gofmt -l cmd generator internal live test hack/bench; exit 1; }
 
 ## bench: in-process benchmarks, then the whole-process comparison with cat
 ## and kustomize (kustomize up to 1,000 documents); results in bin/bench.md

@@ -193,6 +193,20 @@ func TestAttachGeth(t *testing.T) {
 		t.Errorf("after --dry-run=server the pod has %d ephemeral containers, want 1", got)
 	}
 
+	// The same binary as a kubectl plugin (kubectl-debug_overlay on PATH),
+	// and through debug-overlay attach, which hands over to it.
+	for _, via := range [][]string{
+		{n.Cluster.Kubectl, "debug-overlay", "attach"},
+		{overlayBin, "attach"},
+	} {
+		cmd := exec.Command(via[0], append(via[1:], "--kubeconfig", n.Kubeconfig, "--release", rel, "-n", ns, "--name", "viaplugin", "--dry-run=client", "-o", "yaml")...)
+		cmd.Env = append(helmEnv(3), "PATH="+filepath.Dir(companionBin())+":"+os.Getenv("PATH"))
+		out, err := output(cmd)
+		if err != nil || !strings.Contains(out, "name: viaplugin") || !strings.Contains(out, "targetContainerName: geth") {
+			t.Errorf("%s: %v; stdout:\n%s", strings.Join(via, " "), err, out)
+		}
+	}
+
 	// --exec runs a command in the debug container through attach's own
 	// exec; KIND/NAME names the workload.
 	r = mustAttach(t, "", "statefulset/"+rel, "-n", ns, "--exec", "--", "sh", "-c", "ls /keystore; id -u")

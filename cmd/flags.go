@@ -24,6 +24,11 @@ type OverlayFlags struct {
 	Targets      []string
 	CopyVolumes  []string
 	IncludeHooks bool
+	Expires      string
+	Reason       string
+	OnExpiry     string
+	Privileged   bool
+	Digest       bool
 
 	flags *pflag.FlagSet
 }
@@ -45,6 +50,11 @@ func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
 	fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
+	fs.StringVar(&o.Expires, "expires", "", "When the overlay ends: an RFC 3339 time such as 2026-12-31T18:00:00Z, stamped on each overlaid pod template")
+	fs.StringVar(&o.Reason, "reason", "", "Why the overlay exists (who asked, the ticket), stamped on each overlaid pod template")
+	fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", joinNames(overlay.ExpiryActions), overlay.ExpiryFail))
+	fs.BoolVar(&o.Privileged, "allow-privileged", false, "Allow the privileged sysadmin profile")
+	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
 }
 
 // Config turns the configuration file and the flags that were set into one
@@ -70,6 +80,15 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	if changed("include-hooks") {
 		flagCfg.IncludeHooks = &o.IncludeHooks
 	}
+	if changed("allow-privileged") {
+		flagCfg.AllowPrivileged = &o.Privileged
+	}
+	if changed("require-digest") {
+		flagCfg.RequireDigest = &o.Digest
+	}
+	flagCfg.Expires = o.Expires
+	flagCfg.Reason = o.Reason
+	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
 	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name

@@ -1,8 +1,10 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
@@ -58,6 +60,13 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if !cfg.IsEnabled() {
 		return rep, nil
 	}
+	now := r.now()
+	if _, warning, err := cfg.Expiry(now); err != nil || warning != "" {
+		// Expired is a problem for check, whatever onExpiry does at render.
+		rep.Problems = append(rep.Problems, errors.New(strings.TrimSuffix(firstNonEmpty(errText(err), warning), ".")))
+	} else if t, ok := cfg.ExpiresAt(); ok && t.Sub(now) <= r.ExpiryWarning {
+		rep.Findings = append(rep.Findings, Finding{Message: fmt.Sprintf("the debug overlay expires %s (at %s)", cfg.ExpiresIn(now), cfg.Expires)})
+	}
 
 	// Pass 2, as in Render's overlay, without its limit on errors; a
 	// preset or profile Validate rejected is replaced by the default.
@@ -84,7 +93,7 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 		return nil, err
 	}
 	rep.Problems = append(rep.Problems, Unjoin(st.finish())...)
-	rep.Findings = st.report.Findings
+	rep.Findings = append(rep.Findings, st.report.Findings...)
 	return rep, nil
 }
 
@@ -103,4 +112,20 @@ func Unjoin(err error) []error {
 		out = append(out, Unjoin(e)...)
 	}
 	return out
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -12,6 +12,12 @@ func (r *Report) Explain(w io.Writer) error {
 	if !r.Config.IsEnabled() {
 		b.WriteString("The overlay is disabled: the stream passes through unchanged.\n")
 	}
+	if r.Config.IsEnabled() && r.Config.Expires != "" {
+		fmt.Fprintf(&b, "Expires %s (%s), then onExpiry %s\n", r.Config.Expires, r.Config.ExpiresIn(r.Now), r.Config.OnExpiry)
+	}
+	if r.Config.IsEnabled() && r.Config.Reason != "" {
+		fmt.Fprintf(&b, "Reason: %s\n", r.Config.Reason)
+	}
 	for _, wl := range r.Workloads {
 		name := wl.Name
 		if wl.Namespace != "" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
@@ -49,6 +50,9 @@ const sniffSize = 64 << 10
 type Function struct {
 	// Config is layered above the functionConfig: flags and --config.
 	Config Config
+	// Now is the clock that says whether the overlay expired; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Run reads a ResourceList from in, processes it and writes the resulting
@@ -182,10 +186,22 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		fail(nil, fmt.Errorf("invalid configuration:\n%w", err))
 		return nil, errs
 	}
-	report := &Report{Config: cfg}
+	report := &Report{Config: cfg, Now: (&Renderer{Now: f.Now}).now()}
 	if !cfg.IsEnabled() {
 		rl.Results = append(rl.Results, &Result{Severity: SeverityInfo,
 			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
+		return report, nil
+	}
+	skip, warning, err := cfg.Expiry(report.Now)
+	if err != nil {
+		fail(nil, err)
+		return nil, errs
+	}
+	if warning != "" {
+		rl.Results = append(rl.Results, &Result{Severity: SeverityWarning, Message: warning})
+		report.Findings = append(report.Findings, Finding{Message: warning})
+	}
+	if skip {
 		return report, nil
 	}
 	st, err := (&Renderer{}).newRun(report)

@@ -131,7 +131,7 @@ func TestGeneratePatchesReproducesRender(t *testing.T) {
 			}
 			layer := goldenLayer(t, dir)
 			var rendered bytes.Buffer
-			_, renderErr := (&Renderer{Config: layer}).Render(bytes.NewReader(data), &rendered)
+			_, renderErr := (&Renderer{Config: layer, Now: testNow}).Render(bytes.NewReader(data), &rendered)
 			set, err := GeneratePatches(bytes.NewReader(data), layer)
 			switch {
 			case renderErr != nil:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -34,6 +35,11 @@ type Renderer struct {
 	TempDir string
 	// MemoryLimit is DefaultMemoryLimit when zero.
 	MemoryLimit int64
+	// Now is the clock that says whether the overlay expired (spec.expires);
+	// nil means time.Now. Tests set it, so renders stay reproducible.
+	Now func() time.Time
+	// ExpiryWarning makes Check warn when the overlay expires within it.
+	ExpiryWarning time.Duration
 
 	treeOnly  bool // tests: edit every workload through yaml.v3 nodes
 	rerunAnew bool // tests: write a document overlaid again anew, even when its object is the same
@@ -47,6 +53,8 @@ type Report struct {
 	Workloads []Workload
 	// Findings are warnings: harmless, but worth telling.
 	Findings []Finding
+	// Now is the time the render took as the present.
+	Now time.Time
 
 	spliced int // workloads overlaid by splicing, for tests
 }
@@ -63,6 +71,13 @@ func (f Finding) String() string {
 		return f.Message
 	}
 	return f.Document + ": " + f.Message
+}
+
+func (r *Renderer) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 func (r *Renderer) memoryLimit() int64 {
@@ -101,12 +116,22 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	report := &Report{Config: cfg}
+	report := &Report{Config: cfg, Now: r.now()}
+	skip := false
+	if cfg.IsEnabled() {
+		var warning string
+		if skip, warning, err = cfg.Expiry(report.Now); err != nil {
+			return nil, err
+		}
+		if warning != "" {
+			report.Findings = append(report.Findings, Finding{Message: warning})
+		}
+	}
 
 	output := stream.NewSpool(r.TempDir, r.memoryLimit())
 	defer output.Close()
 	output.Grow(inp.spool.Size() + inp.spool.Size()/4) // the overlay adds some
-	if !cfg.IsEnabled() {
+	if !cfg.IsEnabled() || skip {
 		if err := inp.copyThrough(output); err != nil {
 			return nil, err
 		}

@@ -27,8 +27,8 @@ type Editor interface {
 	Rewire(rename map[string]string) []Rewire
 	// ShareProcessNamespace sets the pod spec's field to true.
 	ShareProcessNamespace()
-	// WriteStatus records st on the pod template, marking in it the
-	// metadata fields it creates.
+	// WriteStatus records st on the pod template, after the annotations
+	// in st.Stamps, marking in it the metadata fields it creates.
 	WriteStatus(st *Status) error
 }
 
@@ -217,6 +217,10 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
 		}
 	}
+	for _, a := range o.cfg.stamps() {
+		st.Stamps = append(st.Stamps, a)
+		st.Annotations = append(st.Annotations, a.Key)
+	}
 	if err := t.Edit.WriteStatus(st); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
 	}
@@ -275,6 +279,19 @@ func names(cs []corev1.Container) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Name
+	}
+	return out
+}
+
+// stamps are the annotations an overlaid pod template carries besides its
+// status: when the overlay ends and why it exists.
+func (c Config) stamps() []Stamp {
+	var out []Stamp
+	if c.Expires != "" {
+		out = append(out, Stamp{ExpiresAnnotation, c.Expires})
+	}
+	if c.Reason != "" {
+		out = append(out, Stamp{ReasonAnnotation, c.Reason})
 	}
 	return out
 }

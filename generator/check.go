@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
@@ -60,13 +59,7 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if !cfg.IsEnabled() {
 		return rep, nil
 	}
-	now := r.now()
-	if _, warning, err := cfg.Expiry(now); err != nil || warning != "" {
-		// Expired is a problem for check, whatever onExpiry does at render.
-		rep.Problems = append(rep.Problems, errors.New(strings.TrimSuffix(firstNonEmpty(errText(err), warning), ".")))
-	} else if t, ok := cfg.ExpiresAt(); ok && t.Sub(now) <= r.ExpiryWarning {
-		rep.Findings = append(rep.Findings, Finding{Message: fmt.Sprintf("the debug overlay expires %s (at %s)", cfg.ExpiresIn(now), cfg.Expires)})
-	}
+	r.checkExpiry(rep)
 
 	// Pass 2, as in Render's overlay, without its limit on errors; a
 	// preset or profile Validate rejected is replaced by the default.
@@ -112,6 +105,28 @@ func Unjoin(err error) []error {
 		out = append(out, Unjoin(e)...)
 	}
 	return out
+}
+
+// CheckConfig checks the configuration alone (r.Config above the
+// defaults), as Check does before it reads a stream.
+func (r *Renderer) CheckConfig() *CheckReport {
+	cfg := overlay.Default().Merge(r.Config)
+	rep := &CheckReport{Config: cfg, Problems: Unjoin(cfg.Validate())}
+	if cfg.IsEnabled() {
+		r.checkExpiry(rep)
+	}
+	return rep
+}
+
+// checkExpiry makes an expired overlay a problem, whatever onExpiry does at
+// render, and one that expires within r.ExpiryWarning a warning.
+func (r *Renderer) checkExpiry(rep *CheckReport) {
+	cfg, now := rep.Config, r.now()
+	if _, warning, err := cfg.Expiry(now); err != nil || warning != "" {
+		rep.Problems = append(rep.Problems, errors.New(firstNonEmpty(errText(err), warning)))
+	} else if t, ok := cfg.ExpiresAt(); ok && t.Sub(now) <= r.ExpiryWarning {
+		rep.Findings = append(rep.Findings, Finding{Message: fmt.Sprintf("the debug overlay expires %s (at %s)", cfg.ExpiresIn(now), cfg.Expires)})
+	}
 }
 
 func errText(err error) string {

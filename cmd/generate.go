@@ -212,5 +212,6 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 		},
 	}
 	o.AddFlags(cmd)
+	cmd.AddCommand(NewPolicyCommand())
 	return cmd
 }

@@ -124,7 +124,7 @@ func TestCheckExpiry(t *testing.T) {
 	}{
 		{name: "expired", args: []string{"--expires", at(-time.Hour)}, problem: "the debug overlay expired at "},
 		{name: "expired, onExpiry strip", args: []string{"--expires", at(-time.Hour), "--on-expiry", "strip"}, problem: "onExpiry strip: rendered without it"},
-		{name: "within the default day", args: []string{"--expires", at(3 * time.Hour)}, warning: "the debug overlay expires in 2h59m"},
+		{name: "within the default day", args: []string{"--expires", at(3*time.Hour - 30*time.Second)}, warning: "the debug overlay expires in 2h59m"},
 		{name: "outside --warn-within", args: []string{"--expires", at(3 * time.Hour), "--warn-within", "1h"}},
 		{name: "far", args: []string{"--expires", at(100 * 24 * time.Hour)}},
 		{name: "not a time", args: []string{"--expires", "4h"}, problem: `spec.expires: "4h" is not an RFC 3339 time`},

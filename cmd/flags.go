@@ -29,6 +29,7 @@ type OverlayFlags struct {
 	OnExpiry     string
 	Privileged   bool
 	Digest       bool
+	Mode         string
 
 	flags *pflag.FlagSet
 }
@@ -55,6 +56,7 @@ func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", joinNames(overlay.ExpiryActions), overlay.ExpiryFail))
 	fs.BoolVar(&o.Privileged, "allow-privileged", false, "Allow the privileged sysadmin profile")
 	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
+	fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", joinNames(overlay.Modes), overlay.ModeInPlace))
 }
 
 // Config turns the configuration file and the flags that were set into one
@@ -89,6 +91,7 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	flagCfg.Expires = o.Expires
 	flagCfg.Reason = o.Reason
 	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
+	flagCfg.Mode = overlay.Mode(o.Mode)
 	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name

@@ -76,6 +76,9 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 		return rep, nil
 	}
 	rep.Checked = true
+	if err := st.prepare(inp); err != nil {
+		return nil, err
+	}
 	err = inp.each(func(e entry, raw []byte) error {
 		if _, err := st.document(e, raw); err != nil {
 			st.errs = append(st.errs, err)

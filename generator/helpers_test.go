@@ -192,12 +192,31 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 	// byte-identical.
 	var inRaw [][]byte
 	for _, raw := range splitRaw(in) {
-		if isConfigDoc(raw) {
-			continue
+		if isConfigDoc(raw) || isTwinDoc(raw) {
+			continue // a twin of an earlier run is made anew
 		}
 		inRaw = append(inRaw, raw)
 	}
-	outRaw := splitRaw(out)
+	// Twins: each right after its original, a valid pod, one per workload.
+	var outRaw [][]byte
+	twins := 0
+	for _, raw := range splitRaw(out) {
+		if !isTwinDoc(raw) {
+			outRaw = append(outRaw, raw)
+			continue
+		}
+		twins++
+		if len(outRaw) == 0 {
+			bad("a twin comes first:\n%s", raw)
+			continue
+		}
+		for _, p := range newPodProblems(outRaw[len(outRaw)-1], raw, table) {
+			bad("the twin of document %d is not a valid pod: %s", len(outRaw), p)
+		}
+	}
+	if twins > 0 && twins != len(report.Workloads) {
+		bad("%d twins, the report lists %d workloads", twins, len(report.Workloads))
+	}
 	if len(inRaw) != len(outRaw) {
 		bad("%d documents in (without configuration), %d out", len(inRaw), len(outRaw))
 	} else {
@@ -222,7 +241,7 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 				bad("document %d is not overlaid but changed (-in +out):\n%s", i+1, cmp.Diff(string(inRaw[i]), string(outRaw[i])))
 			}
 		}
-		if !bytes.Contains(in, []byte(overlay.StatusAnnotation)) && overlaid != len(report.Workloads) {
+		if !bytes.Contains(in, []byte(overlay.StatusAnnotation)) && twins == 0 && overlaid != len(report.Workloads) {
 			bad("%d documents carry the status annotation, the report lists %d workloads", overlaid, len(report.Workloads))
 		}
 	}
@@ -374,3 +393,11 @@ func newPodProblems(in, out []byte, table overlay.KindTable) []string {
 }
 
 var containerName = regexp.MustCompile(`container "[^"]*"`)
+
+// isTwinDoc tells a twin that twin mode made.
+func isTwinDoc(raw []byte) bool {
+	var obj struct {
+		Metadata struct{ Annotations map[string]string }
+	}
+	return sigsyaml.Unmarshal(raw, &obj) == nil && obj.Metadata.Annotations[overlay.TwinOfAnnotation] != ""
+}

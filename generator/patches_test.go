@@ -145,7 +145,11 @@ func TestGeneratePatchesReproducesRender(t *testing.T) {
 				t.Fatalf("GeneratePatches: %v", err)
 			}
 			want := patchObjects(t, rendered.Bytes())
-			got := patchObjects(t, set.Manifests)
+			manifests := set.Manifests
+			for _, twin := range set.Twins { // the Component's resources
+				manifests = append(append(bytes.Clone(manifests), '\n'), twin.YAML...)
+			}
+			got := patchObjects(t, manifests)
 			if len(got) != len(want) {
 				t.Fatalf("Manifests hold %d objects, Render's output %d", len(got), len(want))
 			}

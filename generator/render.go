@@ -161,6 +161,9 @@ func (r *Renderer) overlay(inp *input, out io.Writer, report *Report) error {
 	if err != nil {
 		return err
 	}
+	if err := st.prepare(inp); err != nil {
+		return err
+	}
 	err = inp.each(func(e entry, raw []byte) error {
 		result, err := st.document(e, raw)
 		if err != nil {
@@ -195,8 +198,9 @@ type run struct {
 	doc       blockyaml.Doc // reused for every document
 	scratch   []byte        // reused by the splice editor's projection
 	cache     podedit.Cache
-	helm4     bool // with includeHooks: a document Helm 4 sent was seen
-	hooks     bool // with includeHooks: a Helm hook was seen
+	release   overlay.Release // in twin mode
+	helm4     bool            // with includeHooks: a document Helm 4 sent was seen
+	hooks     bool            // with includeHooks: a Helm hook was seen
 }
 
 func (r *Renderer) newRun(report *Report) (*run, error) {
@@ -215,6 +219,17 @@ func (r *Renderer) newRun(report *Report) (*run, error) {
 		treeOnly:  r.treeOnly,
 		rerunAnew: r.rerunAnew,
 	}, nil
+}
+
+// prepare reads what pass 2 needs to know of the whole stream: in twin
+// mode, the release's selectors and objects.
+func (st *run) prepare(inp *input) error {
+	if st.cfg.Mode != overlay.ModeTwin {
+		return nil
+	}
+	var err error
+	st.release, err = readRelease(inp)
+	return err
 }
 
 // finish reports the errors of the run, and a warning when it overlaid nothing.
@@ -263,6 +278,7 @@ var (
 	statusMarker = []byte(overlay.StatusAnnotation)
 	helm4Marker  = []byte(helm4FilenameAnnotation + ":")
 	hookMarker   = []byte(overlay.HookAnnotation)
+	twinMarker   = []byte(overlay.TwinOfAnnotation)
 )
 
 // sameObject reports whether two documents' bodies hold the same object, as
@@ -278,19 +294,12 @@ func sameObject(x, y []byte) bool {
 // overlayDocument overlays one document of pass 2, if it is a selected
 // workload: on the fast road where it can, else on the tree road.
 func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
-	switch {
-	case e.h.Empty:
-		return raw, nil
-	case e.parseErr != nil:
-		return nil, docErr(e, "", "", e.parseErr)
-	case e.h.Kind == "":
-		return nil, docErr(e, "", "", errors.New("not a Kubernetes object: no kind"))
-	case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && overlay.GroupOf(e.h.APIVersion) == "":
-		return nil, docErr(e, "", "", fmt.Errorf("%s documents are not supported: the overlay cannot see the workloads inside; render the items as separate documents", e.h.Kind))
+	if st.cfg.Mode == overlay.ModeTwin {
+		return st.twinDocument(e, raw)
 	}
-	wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
-	if !ok {
-		return raw, nil
+	wk, ok, err := st.workloadKind(e)
+	if err != nil || !ok {
+		return raw, err
 	}
 	preamble, body := stream.SplitPreamble(raw)
 	if !st.treeOnly {

@@ -107,6 +107,11 @@ type Config struct {
 	// RequireDigest refuses sidecar and copy images that are not pinned by
 	// digest (name@sha256:...); default false.
 	RequireDigest *bool `json:"requireDigest,omitempty"`
+	// Mode is inplace (the default: the workload itself is overlaid) or
+	// twin (it is left alone, and a debug twin added after it).
+	Mode Mode `json:"mode,omitempty"`
+	// Twin configures twin mode.
+	Twin Twin `json:"twin,omitempty"`
 }
 
 // ExpiryAction says what a render does with an overlay past its Expires.
@@ -211,6 +216,8 @@ func Default() Config {
 		},
 		Copy:            Copy{Image: "busybox:1.36"},
 		OnExpiry:        ExpiryFail,
+		Mode:            ModeInPlace,
+		Twin:            Twin{Suffix: "-debug", Probes: ptr.To(false), Jobs: ptr.To(false), Claims: ClaimsFresh},
 		AllowPrivileged: ptr.To(false),
 		RequireDigest:   ptr.To(false),
 	}
@@ -228,6 +235,11 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.OnExpiry, over.OnExpiry)
 	setPtr(&c.AllowPrivileged, over.AllowPrivileged)
 	setPtr(&c.RequireDigest, over.RequireDigest)
+	setString(&c.Mode, over.Mode)
+	setString(&c.Twin.Suffix, over.Twin.Suffix)
+	setPtr(&c.Twin.Probes, over.Twin.Probes)
+	setPtr(&c.Twin.Jobs, over.Twin.Jobs)
+	setString(&c.Twin.Claims, over.Twin.Claims)
 
 	s, o := &c.Sidecar, over.Sidecar
 	setString(&s.Name, o.Name)
@@ -314,6 +326,15 @@ func (c Config) Validate() error {
 			bad("expires", "%q is not an RFC 3339 time such as 2026-12-31T18:00:00Z (a duration from now would move at every render; "+
 				"write the time itself, e.g. $(date -u -d +4hours +%%FT%%TZ))", c.Expires)
 		}
+	}
+	if !slices.Contains(Modes, c.Mode) {
+		bad("mode", "unknown mode %q (valid: %s)", c.Mode, joinNames(Modes))
+	}
+	if !slices.Contains(TwinClaimChoices, c.Twin.Claims) {
+		bad("twin.claims", "unknown choice %q (valid: %s)", c.Twin.Claims, joinNames(TwinClaimChoices))
+	}
+	if msgs := validation.IsDNS1123Label("x" + c.Twin.Suffix); c.Twin.Suffix == "" || len(msgs) > 0 {
+		bad("twin.suffix", "%q does not make names valid: it needs lowercase letters, digits and '-'", c.Twin.Suffix)
 	}
 	if !slices.Contains(ExpiryActions, c.OnExpiry) {
 		bad("onExpiry", "unknown action %q (valid: %s)", c.OnExpiry, joinNames(ExpiryActions))

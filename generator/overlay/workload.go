@@ -20,6 +20,9 @@ type Workload struct {
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.
 	Mounts []string
+	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
+	// twin's then, and Twin.Of names the original.
+	Twin *TwinPlan
 }
 
 // Copied is one volume the overlay copies into an emptyDir.

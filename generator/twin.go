@@ -167,13 +167,7 @@ func (st *run) twinDocument(e entry, raw []byte) ([]byte, error) {
 // twin returns the twin of the workload root, overlaid; nil when the
 // workload is not selected.
 func (st *run) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.Node, error) {
-	meta := overlay.Meta{
-		Kind:        e.h.Kind,
-		Name:        yamltree.Value(yamltree.MapPath(root, "metadata", "name")),
-		Namespace:   yamltree.Value(yamltree.MapPath(root, "metadata", "namespace")),
-		Labels:      yamltree.StringMap(yamltree.MapPath(root, "metadata", "labels")),
-		Annotations: yamltree.StringMap(yamltree.MapPath(root, "metadata", "annotations")),
-	}
+	meta := treeMeta(root, e.h.Kind)
 	tmpl := yamltree.MapPath(root, wk.Path()...)
 	meta.TemplateAnnotations = yamltree.StringMap(yamltree.MapPath(tmpl, "metadata", "annotations"))
 	sel := st.cfg.Select(meta)

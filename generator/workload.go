@@ -117,13 +117,7 @@ func blockMeta(d *blockyaml.Doc, wk overlay.WorkloadKind, kind string) (meta ove
 // reports whether it changed: the tree road, which the KRM function takes
 // too.
 func (st *run) object(root *yaml.Node, wk overlay.WorkloadKind, e entry) (bool, error) {
-	meta := overlay.Meta{
-		Kind:        e.h.Kind,
-		Name:        yamltree.Value(yamltree.MapPath(root, "metadata", "name")),
-		Namespace:   yamltree.Value(yamltree.MapPath(root, "metadata", "namespace")),
-		Labels:      yamltree.StringMap(yamltree.MapPath(root, "metadata", "labels")),
-		Annotations: yamltree.StringMap(yamltree.MapPath(root, "metadata", "annotations")),
-	}
+	meta := treeMeta(root, e.h.Kind)
 	tmpl := root
 	if path := wk.Path(); path != nil {
 		tmpl = yamltree.MapPath(root, path...)
@@ -150,6 +144,18 @@ func (st *run) object(root *yaml.Node, wk overlay.WorkloadKind, e entry) (bool, 
 		}
 	}
 	return st.workload(e, wk, meta, sel, osName, podedit.NewTree(tmpl))
+}
+
+// treeMeta reads what selection looks at of a parsed workload, but for its
+// pod template's annotations.
+func treeMeta(root *yaml.Node, kind string) overlay.Meta {
+	return overlay.Meta{
+		Kind:        kind,
+		Name:        yamltree.Value(yamltree.MapPath(root, "metadata", "name")),
+		Namespace:   yamltree.Value(yamltree.MapPath(root, "metadata", "namespace")),
+		Labels:      yamltree.StringMap(yamltree.MapPath(root, "metadata", "labels")),
+		Annotations: yamltree.StringMap(yamltree.MapPath(root, "metadata", "annotations")),
+	}
 }
 
 // workload overlays one workload, read by object or spliced, if sel

@@ -266,7 +266,7 @@ func (e *Splice) WriteStatus(st *overlay.Status) error {
 			if err != nil {
 				return nil, err
 			}
-			text = indent(text, entry, col)
+			text = blockyaml.Indent(text, entry, col)
 		}
 		return text, nil
 	}
@@ -332,22 +332,6 @@ func annotation(a overlay.Stamp) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// indent appends text, block YAML at indentation 0, at column col.
-func indent(buf, text []byte, col int) []byte {
-	for len(text) > 0 {
-		line := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i+1], text[i+1:]
-		} else {
-			text = nil
-		}
-		if len(line) > 1 {
-			buf = append(buf, blockyaml.Spaces(col)...)
-		}
-		buf = append(buf, line...)
-	}
-	return buf
-}
 
 // render writes v as the YAML of a list item, unindented: with the
 // emitter, or, for what yaml.v3 writes its own way, with yaml.v3 and the

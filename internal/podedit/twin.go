@@ -16,7 +16,7 @@ import (
 // pod template, for the overlay. What the plan's notes do not say yet (a
 // hostPort dropped, a claim shared) is added to plan.Notes.
 func MakeTwin(root *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) (twin, tmpl *yaml.Node, err error) {
-	twin = expandCopy(root)
+	twin = yamltree.CopyNode(root, true)
 	clearComments(twin)
 	yamltree.MapSet(twin, "apiVersion", yamltree.Scalar(plan.APIVersion))
 	yamltree.MapSet(twin, "kind", yamltree.Scalar(plan.Kind))
@@ -198,22 +198,6 @@ func twinClaims(spec, pod, original *yaml.Node, plan *overlay.TwinPlan) error {
 // IsTwin reports whether a parsed object is a twin, made by MakeTwin.
 func IsTwin(root *yaml.Node) bool {
 	return yamltree.MapPath(root, "metadata", "annotations", overlay.TwinOfAnnotation) != nil
-}
-
-// expandCopy deep-copies a tree with aliases replaced by copies of what
-// they refer to, and without anchors: a new document cannot refer to
-// anchors of another.
-func expandCopy(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	c := *n
-	c.Anchor = ""
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, child := range n.Content {
-		c.Content[i] = expandCopy(child)
-	}
-	return &c
 }
 
 func clearComments(n *yaml.Node) {

@@ -97,15 +97,7 @@ func TestPolicy(t *testing.T) {
 			manifest: []byte(strings.ReplaceAll(policyPod, "NAME", "plain") + "      securityContext: {privileged: true}\n")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := create(tc.ns, tc.manifest)
-			switch {
-			case tc.refused == "" && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.refused != "" && err == nil:
-				t.Fatalf("admitted, want refused with %q", tc.refused)
-			case tc.refused != "" && !strings.Contains(err.Error(), tc.refused):
-				t.Fatalf("refused with %v\nwant %q", err, tc.refused)
-			}
+			admission(t, create(tc.ns, tc.manifest), tc.refused)
 		})
 	}
 
@@ -132,15 +124,7 @@ func TestPolicy(t *testing.T) {
 		{name: "not ours: kubectl debug's", ns: "plain", container: "debugger-x7k2p", image: "evil.example/toolbox:1"},
 	} {
 		t.Run("ephemeral, "+tc.name, func(t *testing.T) {
-			err := ephemeral(tc.ns, tc.container, tc.image, tc.securityContext)
-			switch {
-			case tc.refused == "" && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.refused != "" && err == nil:
-				t.Fatalf("admitted, want refused with %q", tc.refused)
-			case tc.refused != "" && !strings.Contains(err.Error(), tc.refused):
-				t.Fatalf("refused with %v\nwant %q", err, tc.refused)
-			}
+			admission(t, ephemeral(tc.ns, tc.container, tc.image, tc.securityContext), tc.refused)
 		})
 	}
 
@@ -162,5 +146,19 @@ func TestPolicy(t *testing.T) {
 	}
 	if err := create("allowed", overlaid("netadmin-2", "--expires", future, "--profile", "netadmin")); err == nil || !strings.Contains(err.Error(), "adds capabilities that no allowed profile adds (allowed profiles: general, sysadmin)") {
 		t.Errorf("netadmin under a policy that allows general and sysadmin: %v, want refused", err)
+	}
+}
+
+// admission checks the API server's answer: admitted when refused is "",
+// else refused with a message that holds refused.
+func admission(t *testing.T, err error, refused string) {
+	t.Helper()
+	switch {
+	case refused == "" && err != nil:
+		t.Fatalf("refused: %v", err)
+	case refused != "" && err == nil:
+		t.Fatalf("admitted, want refused with %q", refused)
+	case refused != "" && !strings.Contains(err.Error(), refused):
+		t.Fatalf("refused with %v\nwant %q", err, refused)
 	}
 }

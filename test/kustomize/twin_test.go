@@ -61,15 +61,7 @@ func TestTwinPathsGiveTheSameTwin(t *testing.T) {
 		}},
 	} {
 		t.Run(p.name, func(t *testing.T) {
-			got := parseObjects(t, p.build(t))
-			if diff := cmp.Diff(want.ids(), got.ids()); diff != "" {
-				t.Fatalf("objects differ from the Helm post-renderer's (-helm +this):\n%s", diff)
-			}
-			for _, id := range want.ids() {
-				if diff := cmp.Diff(want[id], got[id]); diff != "" {
-					t.Errorf("%s differs from the Helm post-renderer's (-helm +this):\n%s", id, diff)
-				}
-			}
+			sameAsHelm(t, want, parseObjects(t, p.build(t)))
 		})
 	}
 }

@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean flux package
+.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean flux flux-test package
 
 all: build
 
@@ -62,6 +62,11 @@ e2e-cluster: build tools
 ## (hack/tools/flux/*/go.mod) into bin/, and their CRDs into bin/flux-crds/
 flux:
 	hack/build-flux.sh
+
+## flux-test: the generated Flux postRenderers applied by the real
+## helm-controller, against a real kube-apiserver (test/flux)
+flux-test: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -v ./test/flux/
 
 ## package: package the toggle chart and the examples into dist/charts/ with
 ## a Helm repository index (serve the directory for a Flux HelmRepository)

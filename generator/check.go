@@ -90,6 +90,13 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	}
 	rep.Problems = append(rep.Problems, Unjoin(st.finish())...)
 	rep.Findings = append(rep.Findings, st.report.Findings...)
+	for _, w := range st.report.Workloads {
+		if w.Hook {
+			rep.Findings = append(rep.Findings, Finding{Document: w.Kind + " " + w.Name, Message: "a Helm hook, overlaid: Helm 3 never post-renders hooks; " +
+				"a Flux HelmRelease applies its patch only with spec.postRenderStrategy combined or separate (generate --flux-release writes combined); " +
+				"under nohooks, which an unset strategy becomes with helm-controller's UseHelm3Defaults gate, the patch matches nothing, silently"})
+		}
+	}
 	return rep, nil
 }
 

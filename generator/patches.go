@@ -548,7 +548,8 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		Kind       string `yaml:"kind"`
 		Metadata   *meta  `yaml:"metadata,omitempty"`
 		Spec       struct {
-			PostRenderers []postRenderer `yaml:"postRenderers"`
+			PostRenderStrategy string         `yaml:"postRenderStrategy,omitempty"`
+			PostRenderers      []postRenderer `yaml:"postRenderers"`
 		} `yaml:"spec"`
 	}
 	hr.APIVersion, hr.Kind = "helm.toolkit.fluxcd.io/v2", "HelmRelease"
@@ -564,6 +565,12 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		pr.Kustomize.Patches = append(pr.Kustomize.Patches, kustomizePatch{Patch: string(ops), Target: p.Target})
 	}
 	hr.Spec.PostRenderers = []postRenderer{pr}
+	if slices.ContainsFunc(s.Report.Workloads, func(w Workload) bool { return w.Hook }) {
+		// Patches of hooks apply only when hooks are post-rendered; unset,
+		// the strategy depends on a controller feature gate (nohooks under
+		// UseHelm3Defaults), which would skip them without a word.
+		hr.Spec.PostRenderStrategy = "combined"
+	}
 	data, err := marshalBlockYAML(hr)
 	if err != nil {
 		return nil, err

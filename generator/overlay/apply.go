@@ -172,7 +172,8 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 			w.Mounts = append(w.Mounts, m.MountPath)
 		}
 	}
-	w.Native = useNative(cfg.Sidecar.Native, t.Kind, t.Meta.IsHook(), pod.RestartPolicy)
+	w.Hook = t.Meta.IsHook()
+	w.Native = useNative(cfg.Sidecar.Native, t.Kind, w.Hook, pod.RestartPolicy)
 	if !w.Native && runsToCompletion(t.Kind, t.Meta.IsHook(), pod.RestartPolicy) {
 		notes = append(notes, "native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
 	}

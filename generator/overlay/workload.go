@@ -16,6 +16,9 @@ type Workload struct {
 	Container string
 	Shell     string
 	Native    bool
+	// Hook says the workload is a Helm hook (overlaid with includeHooks or
+	// its inject annotation).
+	Hook bool
 	// Copies maps each copied volume to its emptyDir.
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.

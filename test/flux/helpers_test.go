@@ -243,6 +243,13 @@ func mustRun(t *testing.T, stdin []byte, name string, args ...string) []byte {
 // returns spec.postRenderers of the flux-helmrelease.yaml it writes, as
 // they are meant to be merged into the HelmRelease.
 func generate(t *testing.T, manifests []byte, args ...string) []any {
+	prs, _ := generateRelease(t, manifests, args...)
+	return prs
+}
+
+// generateRelease is generate, and also returns the spec.postRenderStrategy
+// the snippet pins ("" none).
+func generateRelease(t *testing.T, manifests []byte, args ...string) ([]any, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "generated")
 	mustRun(t, manifests, bin, append([]string{"generate", "--out", out}, args...)...)
@@ -259,10 +266,11 @@ func generate(t *testing.T, manifests []byte, args ...string) []any {
 	if len(prs) == 0 {
 		t.Fatalf("flux-helmrelease.yaml has no spec.postRenderers:\n%s", data)
 	}
-	if len(spec) != 1 {
-		t.Errorf("flux-helmrelease.yaml's spec has more than postRenderers:\n%s", data)
+	strategy, _ := spec["postRenderStrategy"].(string)
+	if len(spec) != 1 && (len(spec) != 2 || strategy == "") {
+		t.Errorf("flux-helmrelease.yaml's spec has more than postRenderers and postRenderStrategy:\n%s", data)
 	}
-	return prs
+	return prs, strategy
 }
 
 // document returns the object kind/name of a rendered stream.

@@ -29,8 +29,8 @@ func TestFluxHooks(t *testing.T) {
 		{name: "separate", strategy: "separate"},
 		{name: "separate includeHooks", strategy: "separate", includeHooks: true, hookOverlaid: true},
 		{name: "nohooks includeHooks", strategy: "nohooks", includeHooks: true},
-		// The controller runs without feature gates: unset is combined.
-		{name: "default includeHooks", includeHooks: true, hookOverlaid: true},
+		// The strategy generate pins (combined) where a hook is overlaid.
+		{name: "pinned by generate, includeHooks", includeHooks: true, hookOverlaid: true},
 	}
 	chart := chartPackage(t, "flux-hooks")
 	for _, tt := range tests {
@@ -46,7 +46,16 @@ func TestFluxHooks(t *testing.T) {
 
 			hr := release(ns, rel, "flux-hooks", nil)
 			spec := hr["spec"].(object)
-			spec["postRenderers"] = generate(t, plain, append(flags, "--flux-release", ns+"/"+rel)...)
+			prs, pinned := generateRelease(t, plain, append(flags, "--flux-release", ns+"/"+rel)...)
+			spec["postRenderers"] = prs
+			// With a hook overlaid, generate pins combined: unset, the
+			// strategy is the controller's, nohooks with UseHelm3Defaults.
+			if want := map[bool]string{true: "combined"}[tt.includeHooks]; pinned != want {
+				t.Errorf("generate pins postRenderStrategy %q, want %q", pinned, want)
+			}
+			if pinned != "" {
+				spec["postRenderStrategy"] = pinned
+			}
 			if tt.strategy != "" {
 				spec["postRenderStrategy"] = tt.strategy
 			}

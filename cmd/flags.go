@@ -24,6 +24,12 @@ type OverlayFlags struct {
 	Targets      []string
 	CopyVolumes  []string
 	IncludeHooks bool
+	Expires      string
+	Reason       string
+	OnExpiry     string
+	Privileged   bool
+	Digest       bool
+	Mode         string
 
 	flags *pflag.FlagSet
 }
@@ -37,7 +43,9 @@ func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) { o.addFlags(fs, false) }
 
 // AddLiveFlags registers the flags that mean something for running pods
 // (attach): not --enable (attaching is the request), --native or
-// --copy-volume (a running pod gets neither sidecars nor volumes).
+// --copy-volume (a running pod gets neither sidecars nor volumes), nor
+// --expires, --reason, --on-expiry and --mode, which are about pod
+// templates (stamps, renders, twins).
 func (o *OverlayFlags) AddLiveFlags(fs *pflag.FlagSet) { o.addFlags(fs, true) }
 
 func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
@@ -58,6 +66,16 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 		fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
 	}
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
+	if !live {
+		fs.StringVar(&o.Expires, "expires", "", "When the overlay ends: an RFC 3339 time such as 2026-12-31T18:00:00Z, stamped on each overlaid pod template")
+		fs.StringVar(&o.Reason, "reason", "", "Why the overlay exists (who asked, the ticket), stamped on each overlaid pod template")
+		fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", joinNames(overlay.ExpiryActions), overlay.ExpiryFail))
+	}
+	fs.BoolVar(&o.Privileged, "allow-privileged", false, "Allow the privileged sysadmin profile")
+	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
+	if !live {
+		fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", joinNames(overlay.Modes), overlay.ModeInPlace))
+	}
 }
 
 // Config turns the configuration file and the flags that were set into one
@@ -83,6 +101,16 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	if changed("include-hooks") {
 		flagCfg.IncludeHooks = &o.IncludeHooks
 	}
+	if changed("allow-privileged") {
+		flagCfg.AllowPrivileged = &o.Privileged
+	}
+	if changed("require-digest") {
+		flagCfg.RequireDigest = &o.Digest
+	}
+	flagCfg.Expires = o.Expires
+	flagCfg.Reason = o.Reason
+	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
+	flagCfg.Mode = overlay.Mode(o.Mode)
 	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name

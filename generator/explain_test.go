@@ -3,6 +3,7 @@ package generator
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
@@ -21,6 +22,14 @@ func TestReportExplain(t *testing.T) {
 			name:   "disabled",
 			report: Report{Config: overlay.Default()},
 			want:   "The overlay is disabled: the stream passes through unchanged.\n",
+		},
+		{
+			name: "expires and reason, with the time left",
+			report: Report{
+				Config: enabled.Merge(Config{Expires: "2026-12-01T15:30:00Z", Reason: "INC-4711, alice", OnExpiry: overlay.ExpiryStrip}),
+				Now:    time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
+			},
+			want: "Expires 2026-12-01T15:30:00Z (in 3h30m0s), then onExpiry strip\nReason: INC-4711, alice\n",
 		},
 		{
 			name: "workloads and a warning",

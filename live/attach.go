@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/ptr"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
@@ -255,8 +256,8 @@ func (a *Attacher) podSecurityError(ctx context.Context, pod *corev1.Pod, w Work
 	msg := fmt.Sprintf("Pod Security refused the %s profile: %s", a.Config.Sidecar.Profile, apiMessage(refusal))
 	order := []overlay.ProfileName{overlay.ProfileRestricted, overlay.ProfileBaseline, overlay.ProfileGeneral, overlay.ProfileNetadmin, overlay.ProfileSysadmin}
 	for _, p := range order {
-		if p == a.Config.Sidecar.Profile {
-			continue
+		if p == a.Config.Sidecar.Profile || p == overlay.ProfileSysadmin && !ptr.Deref(a.Config.AllowPrivileged, false) {
+			continue // the configuration's guard rail stands
 		}
 		cfg := a.Config
 		cfg.Sidecar.Profile = p

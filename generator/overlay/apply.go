@@ -27,8 +27,8 @@ type Editor interface {
 	Rewire(rename map[string]string) []Rewire
 	// ShareProcessNamespace sets the pod spec's field to true.
 	ShareProcessNamespace()
-	// WriteStatus records st on the pod template, marking in it the
-	// metadata fields it creates.
+	// WriteStatus records st on the pod template, after the annotations
+	// in st.Stamps, marking in it the metadata fields it creates.
 	WriteStatus(st *Status) error
 }
 
@@ -162,7 +162,8 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	// The sidecar, with the target containers' mounts. Without rewire the
 	// app keeps the volume; the sidecar still gets the copy at the same
 	// paths, or nobody but the copy container would ever mount it.
-	w.Native = useNative(cfg.Sidecar.Native, t.Kind, t.Meta.IsHook(), pod.RestartPolicy)
+	w.Hook = t.Meta.IsHook()
+	w.Native = useNative(cfg.Sidecar.Native, t.Kind, w.Hook, pod.RestartPolicy)
 	sidecar, sidecarNotes := o.debugContainer(pod, t.Sel.Containers, mirrorRename, w.Native)
 	notes = append(notes, sidecarNotes...)
 	if !w.Native && runsToCompletion(t.Kind, t.Meta.IsHook(), pod.RestartPolicy) {
@@ -200,6 +201,10 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 			st.ShareProcessNamespace = ShareProcessNamespaceFalse
 			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
 		}
+	}
+	for _, a := range o.cfg.stamps() {
+		st.Stamps = append(st.Stamps, a)
+		st.Annotations = append(st.Annotations, a.Key)
 	}
 	if err := t.Edit.WriteStatus(st); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
@@ -259,6 +264,19 @@ func names(cs []corev1.Container) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Name
+	}
+	return out
+}
+
+// stamps are the annotations an overlaid pod template carries besides its
+// status: when the overlay ends and why it exists.
+func (c Config) stamps() []Stamp {
+	var out []Stamp
+	if c.Expires != "" {
+		out = append(out, Stamp{ExpiresAnnotation, c.Expires})
+	}
+	if c.Reason != "" {
+		out = append(out, Stamp{ReasonAnnotation, c.Reason})
 	}
 	return out
 }

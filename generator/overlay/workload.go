@@ -16,10 +16,16 @@ type Workload struct {
 	Container string
 	Shell     string
 	Native    bool
+	// Hook says the workload is a Helm hook (overlaid with includeHooks or
+	// its inject annotation).
+	Hook bool
 	// Copies maps each copied volume to its emptyDir.
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.
 	Mounts []string
+	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
+	// twin's then, and Twin.Of names the original.
+	Twin *TwinPlan
 }
 
 // Copied is one volume the overlay copies into an emptyDir.

@@ -73,7 +73,8 @@ func TestEphemeralAccepted(t *testing.T) {
 			continue
 		}
 		profile := profiles[i%len(profiles)]
-		cfg := overlay.Default().Merge(overlay.Config{Sidecar: overlay.Sidecar{Profile: profile}})
+		allow := profile == overlay.ProfileSysadmin
+		cfg := overlay.Default().Merge(overlay.Config{Sidecar: overlay.Sidecar{Profile: profile}, AllowPrivileged: &allow})
 		o, err := overlay.New(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -117,16 +117,8 @@ type copyVolumeKey struct {
 
 // copyVolumeKeys are the keys --copy-volume takes, in the schema's order.
 var copyVolumeKeys = []copyVolumeKey{
-	{"fileMode", func(cv *generator.CopyVolume, v string) error {
-		m, err := overlay.ParseMode(v)
-		cv.FileMode = &m
-		return err
-	}},
-	{"dirMode", func(cv *generator.CopyVolume, v string) error {
-		m, err := overlay.ParseMode(v)
-		cv.DirMode = &m
-		return err
-	}},
+	{"fileMode", func(cv *generator.CopyVolume, v string) error { return setMode(&cv.FileMode, v) }},
+	{"dirMode", func(cv *generator.CopyVolume, v string) error { return setMode(&cv.DirMode, v) }},
 	{"owner", func(cv *generator.CopyVolume, v string) error {
 		cv.Owner = overlay.Owner(v)
 		return nil
@@ -140,16 +132,20 @@ var copyVolumeKeys = []copyVolumeKey{
 		cv.SizeLimit = &q
 		return err
 	}},
-	{"rewire", func(cv *generator.CopyVolume, v string) error {
-		b, err := strconv.ParseBool(v)
-		cv.Rewire = &b
-		return err
-	}},
-	{"optional", func(cv *generator.CopyVolume, v string) error {
-		b, err := strconv.ParseBool(v)
-		cv.Optional = &b
-		return err
-	}},
+	{"rewire", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Rewire, v) }},
+	{"optional", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Optional, v) }},
+}
+
+func setMode(dst **overlay.Mode, v string) error {
+	m, err := overlay.ParseMode(v)
+	*dst = &m
+	return err
+}
+
+func setBool(dst **bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	*dst = &b
+	return err
 }
 
 // copyVolumeKeyNames lists the keys --copy-volume takes.

@@ -37,14 +37,8 @@ func TestModeAndOwnerFromYAML(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got CopyVolume
 			err := yaml.UnmarshalStrict([]byte(tt.yaml), &got)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
+			if !checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -87,20 +81,30 @@ func TestOwnerValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.owner), func(t *testing.T) {
 			err := tt.owner.validate()
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("validate() = %v, want nil", err)
-				}
+			if checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("validate() = %v, want it to contain %q", err, tt.wantErr)
 			}
 			if !strings.HasPrefix(err.Error(), `"`+string(tt.owner)+`": want app, UID or UID:GID: `) {
 				t.Errorf("validate() = %v, want it to start with the owner and what is wanted", err)
 			}
 		})
 	}
+}
+
+// checkErr fails t unless err contains want, or is nil when want is "",
+// and reports whether there is a result to check.
+func checkErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("error = %v, want none", err)
+		}
+		return true
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want it to contain %q", err, want)
+	}
+	return false
 }
 
 // permsPod is a pod whose app containers run as the users asked.
@@ -215,14 +219,8 @@ func TestPlanCopyUser(t *testing.T) {
 			vols := []CopyVolume{{Name: "tls", Owner: tt.owner}}
 			jobs := []copyJob{{index: 0, volume: "tls"}}
 			got, err := planCopyUser(jobs, vols, tt.in.pod, tt.in.containers)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
+			if !checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.String() != tt.want || got.from != tt.from || got.field != "copy.volumes[0].owner" {
 				t.Errorf("got %s from %q (field %s), want %s from %q", got, got.from, got.field, tt.want, tt.from)
@@ -260,14 +258,8 @@ func TestPlanCopyUserAcrossVolumes(t *testing.T) {
 				vols = append(vols, CopyVolume{Name: jobs[i].volume, Owner: o})
 			}
 			got, err := planCopyUser(jobs, vols, pod, nil)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
+			if !checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			s := "<nil>"
 			if got != nil {
@@ -335,16 +327,7 @@ func TestCheckReadable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkReadable(tt.user, tt.vol, &corev1.PodSpec{SecurityContext: tt.psc})
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("checkReadable() = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("checkReadable() = %v, want it to contain %q", err, tt.wantErr)
-			}
+			checkErr(t, checkReadable(tt.user, tt.vol, &corev1.PodSpec{SecurityContext: tt.psc}), tt.wantErr)
 		})
 	}
 }

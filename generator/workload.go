@@ -176,11 +176,13 @@ func (st *run) workload(e entry, wk overlay.WorkloadKind, meta overlay.Meta, sel
 		st.matched[i] = true
 	}
 	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: edit, Field: wk.TemplatePath, Kind: wk, Meta: meta, Sel: sel})
+	if w != nil {
+		for _, c := range w.Copies {
+			st.copySeen[c.Volume] = true
+		}
+	}
 	if err != nil {
 		return false, &docError{label: label, err: err}
-	}
-	for _, c := range w.Copies {
-		st.copySeen[c.Volume] = true
 	}
 	w.Source = e.h.Source
 	st.report.Workloads = append(st.report.Workloads, *w)

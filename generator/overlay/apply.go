@@ -82,7 +82,10 @@ func (t *Pod) path(field string) string {
 }
 
 // Apply overlays one pod template through its editor and returns what it
-// did, and notes worth telling.
+// did, and notes worth telling. When it refuses to copy a volume the pod
+// has, it returns, with the error, a Workload whose Copies name (by Volume
+// alone) the copied volumes it found, so that they are not also reported
+// as missing.
 func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	pod, err := t.Edit.PodSpec()
 	if err != nil {
@@ -122,25 +125,28 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	mirrorRename := map[string]string{} // in the sidecar: every copy
 	var jobs []copyJob
 	vols := map[string]corev1.Volume{}
+	var found []Copied
+	refuse := func(err error) (*Workload, []string, error) { return &Workload{Copies: found}, nil, err }
 	for ci, cv := range cfg.Copy.Volumes {
 		i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
 		if i < 0 {
 			continue
 		}
+		found = append(found, Copied{Volume: cv.Name})
 		job, err := planCopy(ci, cv, pod.Volumes[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err)
+			return refuse(fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err))
 		}
 		if slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
-			return nil, nil, fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
-				t.path("spec.volumes"), cv.Name, job.copyName)
+			return refuse(fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
+				t.path("spec.volumes"), cv.Name, job.copyName))
 		}
 		jobs = append(jobs, job)
 		vols[job.volume] = pod.Volumes[i]
 	}
 	owner, err := o.planOwner(pod, t.Sel.Containers, jobs, vols)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
+		return refuse(fmt.Errorf("%s: %w", t.path("spec"), err))
 	}
 	for _, job := range jobs {
 		cv := cfg.Copy.Volumes[job.index]

@@ -214,6 +214,9 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 		notes = append(notes, note)
 	}
 	o.profile.Apply(pod, &sidecar, false, user)
+	if note := sidecarReadNote(owner, jobs, pod, &sidecar); note != "" && *cfg.Sidecar.MirrorMounts {
+		notes = append(notes, note)
+	}
 	if w.Native {
 		// Right after the copy and before the app's own init containers, so
 		// a failing init container can be debugged too.

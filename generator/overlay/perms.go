@@ -392,3 +392,46 @@ func declaredModes(vol corev1.Volume) []declaredMode {
 	}
 	return out
 }
+
+// sidecarReadNote warns when the debug sidecar, which mirrors the app's
+// mounts, cannot read copies whose fileMode keeps others out: it runs as
+// its own user (the pod's, or the restricted profile's), which need not be
+// the owner. It says nothing when the sidecar's user is not known from the
+// pod spec, or is root with its capabilities.
+func sidecarReadNote(owner *copyUser, jobs []copyJob, pod *corev1.PodSpec, sidecar *corev1.Container) string {
+	psc := ptr.Deref(pod.SecurityContext, corev1.PodSecurityContext{})
+	csc := ptr.Deref(sidecar.SecurityContext, corev1.SecurityContext{})
+	uid := csc.RunAsUser
+	if uid == nil {
+		uid = psc.RunAsUser
+	}
+	if owner == nil || uid == nil || *uid == owner.uid || *uid == 0 && csc.Capabilities == nil {
+		return ""
+	}
+	// The copies' group: the owner's, else the fsGroup of the setgid
+	// emptyDir; the sidecar is in the fsGroup and its supplementalGroups.
+	group := owner.gid
+	if group == nil {
+		group = psc.FSGroup
+	}
+	gid := csc.RunAsGroup
+	if gid == nil {
+		gid = psc.RunAsGroup
+	}
+	inGroup := group != nil && (ptr.Equal(gid, group) || ptr.Equal(psc.FSGroup, group) || slices.Contains(psc.SupplementalGroups, *group))
+	var unreadable []string
+	for _, job := range jobs {
+		if job.fileMode == nil {
+			continue
+		}
+		m := *job.fileMode
+		if m&0o004 == 0 && !(inGroup && m&0o040 != 0) {
+			unreadable = append(unreadable, fmt.Sprintf("%q (files %s)", job.volume, m))
+		}
+	}
+	if len(unreadable) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the debug sidecar runs as user %d and cannot read the copies of %s, which belong to %s",
+		*uid, strings.Join(unreadable, ", "), owner)
+}

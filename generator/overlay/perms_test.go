@@ -331,3 +331,44 @@ func TestCheckReadable(t *testing.T) {
 		})
 	}
 }
+
+func TestSidecarReadNote(t *testing.T) {
+	mode := func(m Mode) *Mode { return &m }
+	jobs := func(m *Mode) []copyJob { return []copyJob{{volume: "tls", fileMode: m}, {volume: "conf"}} }
+	owner := &copyUser{uid: 1001, gid: ptr.To[int64](3000)}
+	psc := &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000), FSGroup: ptr.To[int64](2000)}
+	restricted := &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}
+	tests := []struct {
+		name    string
+		owner   *copyUser
+		jobs    []copyJob
+		psc     *corev1.PodSecurityContext
+		sidecar *corev1.SecurityContext
+		want    string
+	}{
+		{name: "no owner", jobs: jobs(mode(0o600)), psc: psc},
+		{name: "the sidecar is the owner", owner: &copyUser{uid: 1000}, jobs: jobs(mode(0o600)), psc: psc},
+		{name: "the sidecar's user is the image's", owner: owner, jobs: jobs(mode(0o600)), psc: &corev1.PodSecurityContext{}},
+		{name: "root with its capabilities", owner: owner, jobs: jobs(mode(0o600)), psc: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](0)}},
+		{name: "readable by others", owner: owner, jobs: jobs(mode(0o644)), psc: psc},
+		{name: "kubelet's modes", owner: owner, jobs: jobs(nil), psc: psc},
+		{
+			name: "the pod's user", owner: owner, jobs: jobs(mode(0o600)), psc: psc,
+			want: `the debug sidecar runs as user 1000 and cannot read the copies of "tls" (files 0600), which belong to 1001:3000`,
+		},
+		{
+			name: "the restricted profile's user, group read for another group", owner: owner, jobs: jobs(mode(0o640)), psc: &corev1.PodSecurityContext{}, sidecar: restricted,
+			want: `the debug sidecar runs as user 1000 and cannot read the copies of "tls" (files 0640)`,
+		},
+		{name: "group read in the fsGroup, the copies' group", owner: &copyUser{uid: 1001}, jobs: jobs(mode(0o640)), psc: psc},
+		{name: "group read in a supplemental group", owner: owner, jobs: jobs(mode(0o640)), psc: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000), SupplementalGroups: []int64{3000}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := sidecarReadNote(tt.owner, tt.jobs, &corev1.PodSpec{SecurityContext: tt.psc}, &corev1.Container{SecurityContext: tt.sidecar})
+			if !strings.Contains(got, tt.want) || (tt.want == "") != (got == "") {
+				t.Errorf("note = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

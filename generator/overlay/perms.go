@@ -20,8 +20,8 @@ import (
 // a value with a leading zero as a string.
 type Mode int32
 
-// MaxMode is the largest Mode: no setuid, setgid or sticky bit.
-const MaxMode Mode = 0o777
+// maxMode is the largest Mode: no setuid, setgid or sticky bit.
+const maxMode Mode = 0o777
 
 // String writes the mode in octal with a leading zero, as 0600.
 func (m Mode) String() string { return fmt.Sprintf("%04o", int32(m)) }
@@ -52,7 +52,7 @@ func ParseMode(s string) (Mode, error) {
 	if err != nil || s == "" || s[0] == '+' {
 		return 0, fmt.Errorf("mode %q: want octal digits, such as 0600", s)
 	}
-	if v > uint64(MaxMode) {
+	if v > uint64(maxMode) {
 		return 0, fmt.Errorf("mode %q: more than 0777 (setuid, setgid and sticky bits are not set on copies)", s)
 	}
 	return Mode(v), nil
@@ -63,7 +63,7 @@ func validMode(m Mode) string {
 	switch {
 	case m < 0:
 		return fmt.Sprintf("%d is not a mode: modes are 0 to 0777, written in octal with a leading zero, as 0600", m)
-	case m > MaxMode:
+	case m > maxMode:
 		// 600 in YAML or JSON is decimal: octal 01130.
 		return fmt.Sprintf("%d is octal %#o, more than 0777: write modes in octal with a leading zero, as 0600 (setuid, setgid and sticky bits are not set on copies)", m, m)
 	}
@@ -119,7 +119,7 @@ func (o Owner) ids() (user int64, group *int64, err error) {
 func parseID(s, what string) (int64, error) {
 	v, err := strconv.ParseInt(s, 10, 64)
 	switch {
-	case err != nil && s != "" && strings.Trim(s, "-0123456789") == "" && errors.Is(err, strconv.ErrRange):
+	case errors.Is(err, strconv.ErrRange):
 		return 0, fmt.Errorf("%s ID %s is out of range: %s IDs are 0 to %d", what, s, what, maxID)
 	case err != nil || s[0] == '+':
 		return 0, fmt.Errorf("%s %q is not a number: names cannot be used, since the image's /etc/passwd and /etc/group are not known when the overlay is applied", what, s)

@@ -19,6 +19,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // The tests in this file run copyScript, as copyContainer emits it, under the
@@ -384,15 +386,7 @@ func (sb *copySandbox) runCopy(t *testing.T, vols ...copyDirs) copyResult {
 		if err != nil {
 			t.Fatalf("running the copy as a non-root user needs setpriv (util-linux): %v", err)
 		}
-		groups := "--clear-groups"
-		if len(sb.groups) > 0 {
-			var gs []string
-			for _, g := range sb.groups {
-				gs = append(gs, strconv.FormatInt(g, 10))
-			}
-			groups = "--groups=" + strings.Join(gs, ",")
-		}
-		args = append([]string{"--reuid=" + strconv.FormatInt(uid, 10), "--regid=" + strconv.FormatInt(gid, 10), groups, "--", name}, args...)
+		args = append(append(testenv.SetprivArgs(uid, gid, sb.groups), name), args...)
 		name = setpriv
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -761,36 +755,6 @@ func TestKubeletWriteLayout(t *testing.T) {
 	}
 }
 
-// kubeletOwnership does to a volume what kubelet does for a pod with an
-// fsGroup once the volume plugin has filled it (pkg/volume/volume_linux.go,
-// changeFilePermission): every entry, symlinks too, gets fsGroup as its
-// group; every entry but symlinks gets group read (and write, unless the
-// volume is read-only, as Secret and ConfigMap volumes are) added to its
-// mode, and directories also the setgid bit and search permission.
-func kubeletOwnership(t *testing.T, dir string, fsGroup int64, readOnly bool) {
-	t.Helper()
-	err := filepath.Walk(dir, func(p string, info fs.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := os.Lchown(p, -1, int(fsGroup)); err != nil {
-			return err
-		}
-		if info.Mode()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		mask := fs.FileMode(0o660)
-		if readOnly {
-			mask = 0o440
-		}
-		if info.IsDir() {
-			mask |= fs.ModeSetgid | 0o110
-		}
-		return os.Chmod(p, info.Mode()|mask)
-	})
-	mustNoErr(t, err)
-}
-
 // ownedEntry is what a copy holds at one path, with its owner.
 type ownedEntry struct {
 	copiedEntry
@@ -897,8 +861,8 @@ func TestCopyPermsScript(t *testing.T) {
 			kubeletWrite(t, v.src, payload)
 			if tt.fsGroup {
 				sb.groups = []int64{fsGroup}
-				kubeletOwnership(t, v.src, fsGroup, true)
-				kubeletOwnership(t, v.dst, fsGroup, false)
+				mustNoErr(t, testenv.VolumeOwnership(v.src, fsGroup, true))
+				mustNoErr(t, testenv.VolumeOwnership(v.dst, fsGroup, false))
 				if info, err := os.Stat(v.dst); err != nil || info.Mode() != fs.ModeDir|fs.ModeSetgid|0o777 {
 					t.Fatalf("the emptyDir with an fsGroup: %v (%v), want kubelet's drwxrwsrwx", info.Mode(), err)
 				}
@@ -957,8 +921,8 @@ func TestCopyAsOwnerNeedsReadableFiles(t *testing.T) {
 			if fsGroup {
 				sb.groups = []int64{2000}
 				pod.SecurityContext.FSGroup = ptr.To[int64](2000)
-				kubeletOwnership(t, v.src, 2000, true)
-				kubeletOwnership(t, v.dst, 2000, false)
+				mustNoErr(t, testenv.VolumeOwnership(v.src, 2000, true))
+				mustNoErr(t, testenv.VolumeOwnership(v.dst, 2000, false))
 			}
 			vol := corev1.Volume{Name: "keys", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{DefaultMode: ptr.To[int32](0o400)}}}
 			refused := checkReadable(sb.owner, vol, pod)

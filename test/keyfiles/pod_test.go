@@ -193,16 +193,7 @@ func (p *pod) user(t *testing.T, c corev1.Container, copyContainer bool) identit
 
 // command runs argv as id.
 func (id identity) command(argv ...string) *exec.Cmd {
-	groups := "--clear-groups"
-	if len(id.groups) > 0 {
-		var gs []string
-		for _, g := range id.groups {
-			gs = append(gs, strconv.FormatInt(g, 10))
-		}
-		groups = "--groups=" + strings.Join(gs, ",")
-	}
-	return exec.Command(setpriv, append([]string{"--reuid=" + strconv.FormatInt(id.uid, 10),
-		"--regid=" + strconv.FormatInt(id.gid, 10), groups, "--"}, argv...)...)
+	return exec.Command(setpriv, append(testenv.SetprivArgs(id.uid, id.gid, id.groups), argv...)...)
 }
 
 // container returns the pod's container name.

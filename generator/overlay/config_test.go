@@ -82,7 +82,7 @@ func TestConfigValidate(t *testing.T) {
 				`spec.copy.volumes[1].name: volume "a" is listed twice`,
 				`spec.copy.volumes[1].medium: unknown medium "SSD" (valid: auto, Memory, Disk)`,
 				`spec.copy.volumes[2].name: required`,
-				`spec.copy.volumes[3].fileMode: 600 is octal 01130, more than 0777: write modes in octal with a leading zero, as 0600`,
+				`spec.copy.volumes[3].fileMode: 600 is octal 01130, more than 0777: write modes in octal, digits 0 to 7 with a leading zero, as 0600`,
 				`spec.copy.volumes[3].dirMode: -1 is not a mode: modes are 0 to 0777`,
 				`spec.copy.volumes[3].owner: "postgres": want app, UID or UID:GID: user "postgres" is not a number`,
 				`spec.copy.image: required when volumes are copied`,

@@ -65,7 +65,7 @@ func validMode(m Mode) string {
 		return fmt.Sprintf("%d is not a mode: modes are 0 to 0777, written in octal with a leading zero, as 0600", m)
 	case m > maxMode:
 		// 600 in YAML or JSON is decimal: octal 01130.
-		return fmt.Sprintf("%d is octal %#o, more than 0777: write modes in octal with a leading zero, as 0600 (setuid, setgid and sticky bits are not set on copies)", m, m)
+		return fmt.Sprintf("%d is octal %#o, more than 0777: write modes in octal, digits 0 to 7 with a leading zero, as 0600 (setuid, setgid and sticky bits are not set on copies)", m, m)
 	}
 	return ""
 }

@@ -14,14 +14,14 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean
+.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
 
 all: build
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 
-tools: geth kube
+tools: geth kube flux
 	hack/install-tools.sh
 
 KUBE_BINS ?= kube-apiserver kubectl
@@ -57,6 +57,22 @@ e2e-cluster: build tools
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
 	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+
+## flux: build the pinned Flux source-controller and helm-controller
+## (hack/tools/flux/*/go.mod) into bin/, and their CRDs into bin/flux-crds/
+flux:
+	hack/build-flux.sh
+
+## flux-test: the generated Flux postRenderers applied by the real
+## helm-controller, against a real kube-apiserver (test/flux)
+flux-test: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -v ./test/flux/
+
+## package: package the toggle chart and the examples into dist/charts/ with
+## a Helm repository index (serve the directory for a Flux HelmRepository)
+package:
+	hack/install-tools.sh helm3
+	hack/package-charts.sh --out dist/charts
 
 ## geth: build the pinned geth (go-ethereum) into bin/geth for e2e-geth; a
 ## no-op when bin/geth already reports the pinned version.

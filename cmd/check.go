@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,6 +27,8 @@ type CheckOptions struct {
 	// Stream is the file holding the rendered stream: "-" is stdin, ""
 	// stdin unless it is a character device (a terminal, /dev/null).
 	Stream string
+	// WarnWithin makes check warn when the overlay expires within it.
+	WarnWithin time.Duration
 
 	layer    generator.Config
 	problems []error
@@ -39,6 +42,7 @@ func NewCheckOptions() *CheckOptions {
 // AddFlags registers the overlay flags and --values.
 func (o *CheckOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Overlay.AddFlags(fs)
+	fs.DurationVar(&o.WarnWithin, "warn-within", 24*time.Hour, "Warn when the overlay expires within this time (spec.expires)")
 	fs.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "Read the debug-overlay chart's values from this Helm values file (its "+valuesKey+" key, if it has one); repeatable, later files win; layered below --config")
 }
 
@@ -96,11 +100,10 @@ func (o *CheckOptions) Run(in io.Reader, out io.Writer) error {
 	if stream == nil {
 		// Without a stream only the configuration can be checked: the
 		// document pass would report every target as matching nothing.
-		cfg := overlay.Default().Merge(o.layer)
-		rep = &generator.CheckReport{Config: cfg, Problems: generator.Unjoin(cfg.Validate())}
+		rep = (&generator.Renderer{Config: o.layer, ExpiryWarning: o.WarnWithin}).CheckConfig()
 	} else {
 		defer stream.Close()
-		r := &generator.Renderer{Config: o.layer}
+		r := &generator.Renderer{Config: o.layer, ExpiryWarning: o.WarnWithin}
 		if rep, err = r.Check(stream); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
@@ -108,5 +109,53 @@ func TestCheckFlags(t *testing.T) {
 	}
 	if o.Overlay.ConfigFile != "c.yaml" || !o.Overlay.Enable {
 		t.Errorf("overlay flags not shared: %+v", o.Overlay)
+	}
+}
+
+// TestCheckExpiry: check fails for an expired overlay, whatever its
+// onExpiry, and warns when it expires within --warn-within.
+func TestCheckExpiry(t *testing.T) {
+	at := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339) }
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		problem string
+		warning string
+	}{
+		{name: "expired", args: []string{"--expires", at(-time.Hour)}, problem: "the debug overlay expired at "},
+		{name: "expired, onExpiry strip", args: []string{"--expires", at(-time.Hour), "--on-expiry", "strip"}, problem: "onExpiry strip: rendered without it"},
+		{name: "within the default day", args: []string{"--expires", at(3*time.Hour - 30*time.Second)}, warning: "the debug overlay expires in 2h59m"},
+		{name: "outside --warn-within", args: []string{"--expires", at(3 * time.Hour), "--warn-within", "1h"}},
+		{name: "far", args: []string{"--expires", at(100 * 24 * time.Hour)}},
+		{name: "not a time", args: []string{"--expires", "4h"}, problem: `spec.expires: "4h" is not an RFC 3339 time`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, stream := range []bool{true, false} { // a stream, and the configuration alone
+				cmd := NewRootCommand()
+				var out bytes.Buffer
+				cmd.SetIn(strings.NewReader(deployment))
+				if !stream {
+					devNull, err := os.Open(os.DevNull)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer devNull.Close()
+					cmd.SetIn(devNull)
+				}
+				cmd.SetOut(&out)
+				cmd.SetErr(&bytes.Buffer{})
+				cmd.SetArgs(append([]string{"check", "--enable"}, tc.args...))
+				err := cmd.Execute()
+				if (err != nil) != (tc.problem != "") {
+					t.Errorf("error %v, want a problem: %v\n%s", err, tc.problem != "", out.String())
+				}
+				if tc.problem != "" && (!strings.Contains(out.String(), "problem: ") || !strings.Contains(out.String(), tc.problem)) {
+					t.Errorf("stdout does not say %q:\n%s", tc.problem, out.String())
+				}
+				if hasWarning := strings.Contains(out.String(), "warning: "); hasWarning != (tc.warning != "") || !strings.Contains(out.String(), tc.warning) {
+					t.Errorf("stdout should warn %q:\n%s", tc.warning, out.String())
+				}
+			}
+		})
 	}
 }

@@ -27,6 +27,12 @@ type OverlayFlags struct {
 	Targets      []string
 	CopyVolumes  []string
 	IncludeHooks bool
+	Expires      string
+	Reason       string
+	OnExpiry     string
+	Privileged   bool
+	Digest       bool
+	Mode         string
 
 	flags *pflag.FlagSet
 }
@@ -49,6 +55,12 @@ func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place: NAME, or NAME:KEY=VALUE,... with keys "+
 		copyVolumeKeyNames()+" (modes in octal: fileMode=0600; owner: app, UID or UID:GID); repeatable")
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
+	fs.StringVar(&o.Expires, "expires", "", "When the overlay ends: an RFC 3339 time such as 2026-12-31T18:00:00Z, stamped on each overlaid pod template")
+	fs.StringVar(&o.Reason, "reason", "", "Why the overlay exists (who asked, the ticket), stamped on each overlaid pod template")
+	fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", joinNames(overlay.ExpiryActions), overlay.ExpiryFail))
+	fs.BoolVar(&o.Privileged, "allow-privileged", false, "Allow the privileged sysadmin profile")
+	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
+	fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", joinNames(overlay.Modes), overlay.ModeInPlace))
 }
 
 // Config turns the configuration file and the flags that were set into one
@@ -74,6 +86,16 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	if changed("include-hooks") {
 		flagCfg.IncludeHooks = &o.IncludeHooks
 	}
+	if changed("allow-privileged") {
+		flagCfg.AllowPrivileged = &o.Privileged
+	}
+	if changed("require-digest") {
+		flagCfg.RequireDigest = &o.Digest
+	}
+	flagCfg.Expires = o.Expires
+	flagCfg.Reason = o.Reason
+	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
+	flagCfg.Mode = overlay.Mode(o.Mode)
 	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name
@@ -117,8 +139,8 @@ type copyVolumeKey struct {
 
 // copyVolumeKeys are the keys --copy-volume takes, in the schema's order.
 var copyVolumeKeys = []copyVolumeKey{
-	{"fileMode", func(cv *generator.CopyVolume, v string) error { return setMode(&cv.FileMode, v) }},
-	{"dirMode", func(cv *generator.CopyVolume, v string) error { return setMode(&cv.DirMode, v) }},
+	{"fileMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.FileMode, v) }},
+	{"dirMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.DirMode, v) }},
 	{"owner", func(cv *generator.CopyVolume, v string) error {
 		cv.Owner = overlay.Owner(v)
 		return nil
@@ -136,8 +158,8 @@ var copyVolumeKeys = []copyVolumeKey{
 	{"optional", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Optional, v) }},
 }
 
-func setMode(dst **overlay.Mode, v string) error {
-	m, err := overlay.ParseMode(v)
+func setPerm(dst **overlay.Perm, v string) error {
+	m, err := overlay.ParsePerm(v)
 	*dst = &m
 	return err
 }

@@ -67,7 +67,7 @@ func (o *GenerateOptions) Run(in io.Reader, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(set.Patches) == 0 {
+	if len(set.Patches) == 0 && len(set.Twins) == 0 {
 		return errors.New("the overlay changes no object in the manifests: nothing to generate")
 	}
 	files, err := o.files(set)
@@ -122,6 +122,9 @@ func (o *GenerateOptions) files(set *generator.PatchSet) (map[string][]byte, err
 	}
 	if files["kustomization.yaml"], err = generator.Kustomization([]string{resource}, []string{ComponentDir}); err != nil {
 		return nil, err
+	}
+	if len(set.Twins) > 0 && o.FluxRelease == "" {
+		return files, nil // Flux's post-renderers cannot add a twin: no snippet, unless asked for
 	}
 	namespace, name, found := strings.Cut(o.FluxRelease, "/")
 	if !found {
@@ -212,5 +215,6 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 		},
 	}
 	o.AddFlags(cmd)
+	cmd.AddCommand(NewPolicyCommand())
 	return cmd
 }

@@ -95,8 +95,8 @@ spec:
 			args: []string{"--copy-volume=keystore:fileMode=0600,owner=app", "--copy-volume=tls:dirMode=750,owner=1000:2000",
 				"--copy-volume=cfg:medium=Memory,sizeLimit=1Mi,rewire=false,optional=true", "--copy-volume=plain"},
 			want: generator.Config{Copy: generator.Copy{Volumes: []generator.CopyVolume{
-				{Name: "keystore", FileMode: ptr(overlay.Mode(0o600)), Owner: overlay.OwnerApp},
-				{Name: "tls", DirMode: ptr(overlay.Mode(0o750)), Owner: "1000:2000"},
+				{Name: "keystore", FileMode: ptr(overlay.Perm(0o600)), Owner: overlay.OwnerApp},
+				{Name: "tls", DirMode: ptr(overlay.Perm(0o750)), Owner: "1000:2000"},
 				{Name: "cfg", Medium: overlay.MediumMemory, SizeLimit: ptr(resource.MustParse("1Mi")), Rewire: ptr(false), Optional: ptr(true)},
 				{Name: "plain"},
 			}}},

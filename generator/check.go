@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -58,6 +59,7 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if !cfg.IsEnabled() {
 		return rep, nil
 	}
+	r.checkExpiry(rep)
 
 	// Pass 2, as in Render's overlay, without its limit on errors; a
 	// preset or profile Validate rejected is replaced by the default.
@@ -74,6 +76,9 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 		return rep, nil
 	}
 	rep.Checked = true
+	if err := st.prepare(inp); err != nil {
+		return nil, err
+	}
 	err = inp.each(func(e entry, raw []byte) error {
 		if _, err := st.document(e, raw); err != nil {
 			st.errs = append(st.errs, err)
@@ -84,7 +89,14 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 		return nil, err
 	}
 	rep.Problems = append(rep.Problems, Unjoin(st.finish())...)
-	rep.Findings = st.report.Findings
+	rep.Findings = append(rep.Findings, st.report.Findings...)
+	for _, w := range st.report.Workloads {
+		if w.Hook {
+			rep.Findings = append(rep.Findings, Finding{Document: w.Kind + " " + w.Name, Message: "a Helm hook, overlaid: Helm 3 never post-renders hooks; " +
+				"a Flux HelmRelease applies its patch only with spec.postRenderStrategy combined or separate (generate --flux-release writes combined); " +
+				"under nohooks, which an unset strategy becomes with helm-controller's UseHelm3Defaults gate, the patch matches nothing, silently"})
+		}
+	}
 	return rep, nil
 }
 
@@ -103,4 +115,42 @@ func Unjoin(err error) []error {
 		out = append(out, Unjoin(e)...)
 	}
 	return out
+}
+
+// CheckConfig checks the configuration alone (r.Config above the
+// defaults), as Check does before it reads a stream.
+func (r *Renderer) CheckConfig() *CheckReport {
+	cfg := overlay.Default().Merge(r.Config)
+	rep := &CheckReport{Config: cfg, Problems: Unjoin(cfg.Validate())}
+	if cfg.IsEnabled() {
+		r.checkExpiry(rep)
+	}
+	return rep
+}
+
+// checkExpiry makes an expired overlay a problem, whatever onExpiry does at
+// render, and one that expires within r.ExpiryWarning a warning.
+func (r *Renderer) checkExpiry(rep *CheckReport) {
+	cfg, now := rep.Config, r.now()
+	if _, warning, err := cfg.Expiry(now); err != nil || warning != "" {
+		rep.Problems = append(rep.Problems, errors.New(firstNonEmpty(errText(err), warning)))
+	} else if t, ok := cfg.ExpiresAt(); ok && t.Sub(now) <= r.ExpiryWarning {
+		rep.Findings = append(rep.Findings, Finding{Message: fmt.Sprintf("the debug overlay expires %s (at %s)", cfg.ExpiresIn(now), cfg.Expires)})
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // Explain writes, for people, what each workload got and how to get in.
@@ -11,6 +13,12 @@ func (r *Report) Explain(w io.Writer) error {
 	var b strings.Builder
 	if !r.Config.IsEnabled() {
 		b.WriteString("The overlay is disabled: the stream passes through unchanged.\n")
+	}
+	if r.Config.IsEnabled() && r.Config.Expires != "" {
+		fmt.Fprintf(&b, "Expires %s (%s), then onExpiry %s\n", r.Config.Expires, r.Config.ExpiresIn(r.Now), r.Config.OnExpiry)
+	}
+	if r.Config.IsEnabled() && r.Config.Reason != "" {
+		fmt.Fprintf(&b, "Reason: %s\n", r.Config.Reason)
 	}
 	for _, wl := range r.Workloads {
 		name := wl.Name
@@ -22,6 +30,9 @@ func (r *Report) Explain(w io.Writer) error {
 			fmt.Fprintf(&b, " (%s)", wl.Source)
 		}
 		b.WriteString("\n")
+		if t := wl.Twin; t != nil {
+			explainTwin(&b, t)
+		}
 		mode := "sidecar container"
 		if wl.Native {
 			mode = "native sidecar (init container, restartPolicy: Always)"
@@ -55,4 +66,19 @@ func (r *Report) Explain(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// explainTwin says what a twin is and why it takes no traffic.
+func explainTwin(b *strings.Builder, t *overlay.TwinPlan) {
+	fmt.Fprintf(b, "  twin of %s, one pod, the original untouched; its pods are labelled %s=%s, which its selector selects\n",
+		t.Of, overlay.TwinLabel, t.Name)
+	for _, l := range t.Dropped {
+		fmt.Fprintf(b, "  label %s=%s dropped: %s\n", l.Key, l.Value, strings.Join(l.By, ", "))
+	}
+	for _, l := range t.Kept {
+		fmt.Fprintf(b, "  label %s=%s kept: %s\n", l.Key, l.Value, strings.Join(l.By, ", "))
+	}
+	if !t.KeepProbes {
+		b.WriteString("  probes off, so debugging does not restart or unready it (twin.probes: true keeps them)\n")
+	}
 }

@@ -3,6 +3,7 @@ package generator
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
@@ -23,6 +24,14 @@ func TestReportExplain(t *testing.T) {
 			want:   "The overlay is disabled: the stream passes through unchanged.\n",
 		},
 		{
+			name: "expires and reason, with the time left",
+			report: Report{
+				Config: enabled.Merge(Config{Expires: "2026-12-01T15:30:00Z", Reason: "INC-4711, alice", OnExpiry: overlay.ExpiryStrip}),
+				Now:    time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
+			},
+			want: "Expires 2026-12-01T15:30:00Z (in 3h30m0s), then onExpiry strip\nReason: INC-4711, alice\n",
+		},
+		{
 			name: "workloads and a warning",
 			report: Report{
 				Config: enabled,
@@ -39,8 +48,8 @@ func TestReportExplain(t *testing.T) {
 					{
 						Kind: "StatefulSet", Name: "db", Container: "debug", Shell: "ash",
 						Copies: []overlay.Copied{
-							{Volume: "tls", Into: "tls-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true, FileMode: ptr.To(overlay.Mode(0o600)),
-								DirMode: ptr.To(overlay.Mode(0o700)), Owner: "999:2000", OwnerFrom: "app: runAsUser of the pod, fsGroup of the pod"},
+							{Volume: "tls", Into: "tls-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true, FileMode: ptr.To(overlay.Perm(0o600)),
+								DirMode: ptr.To(overlay.Perm(0o700)), Owner: "999:2000", OwnerFrom: "app: runAsUser of the pod, fsGroup of the pod"},
 							{Volume: "conf", Into: "conf-debug-copy", Rewire: true, Owner: "999:2000"},
 						},
 					},

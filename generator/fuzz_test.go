@@ -44,8 +44,8 @@ func FuzzRender(f *testing.F) {
 		{Enabled: ptr.To(true)},
 		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config"}}}},
 		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{
-			{Name: "config", FileMode: ptr.To(overlay.Mode(0o600)), DirMode: ptr.To(overlay.Mode(0o700)), Owner: overlay.OwnerApp}}}},
-		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config", FileMode: ptr.To(overlay.Mode(0o400)), Owner: "1000:2000"}}}},
+			{Name: "config", FileMode: ptr.To(overlay.Perm(0o600)), DirMode: ptr.To(overlay.Perm(0o700)), Owner: overlay.OwnerApp}}}},
+		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config", FileMode: ptr.To(overlay.Perm(0o400)), Owner: "1000:2000"}}}},
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, cfg := range configs {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"encoding/json"
 	"slices"
@@ -132,10 +133,14 @@ func isConfigDoc(raw []byte) bool {
 
 var commentLine = regexp.MustCompile(`(?m)^[ \t]*#.*$`)
 
+// testNow is the clock of the tests' renders, so what depends on the time
+// (spec.expires) renders the same on every day.
+func testNow() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
+
 // render runs a Renderer over a string.
 func render(cfg Config, in []byte) ([]byte, *Report, error) {
 	var out bytes.Buffer
-	r := Renderer{Config: cfg}
+	r := Renderer{Config: cfg, Now: testNow}
 	report, err := r.Render(bytes.NewReader(in), &out)
 	return out.Bytes(), report, err
 }
@@ -187,12 +192,31 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 	// byte-identical.
 	var inRaw [][]byte
 	for _, raw := range splitRaw(in) {
-		if isConfigDoc(raw) {
-			continue
+		if isConfigDoc(raw) || isTwinDoc(raw) {
+			continue // a twin of an earlier run is made anew
 		}
 		inRaw = append(inRaw, raw)
 	}
-	outRaw := splitRaw(out)
+	// Twins: each right after its original, a valid pod, one per workload.
+	var outRaw [][]byte
+	twins := 0
+	for _, raw := range splitRaw(out) {
+		if !isTwinDoc(raw) {
+			outRaw = append(outRaw, raw)
+			continue
+		}
+		twins++
+		if len(outRaw) == 0 {
+			bad("a twin comes first:\n%s", raw)
+			continue
+		}
+		for _, p := range newPodProblems(outRaw[len(outRaw)-1], raw, table) {
+			bad("the twin of document %d is not a valid pod: %s", len(outRaw), p)
+		}
+	}
+	if twins > 0 && twins != len(report.Workloads) {
+		bad("%d twins, the report lists %d workloads", twins, len(report.Workloads))
+	}
 	if len(inRaw) != len(outRaw) {
 		bad("%d documents in (without configuration), %d out", len(inRaw), len(outRaw))
 	} else {
@@ -217,7 +241,7 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 				bad("document %d is not overlaid but changed (-in +out):\n%s", i+1, cmp.Diff(string(inRaw[i]), string(outRaw[i])))
 			}
 		}
-		if !bytes.Contains(in, []byte(overlay.StatusAnnotation)) && overlaid != len(report.Workloads) {
+		if !bytes.Contains(in, []byte(overlay.StatusAnnotation)) && twins == 0 && overlaid != len(report.Workloads) {
 			bad("%d documents carry the status annotation, the report lists %d workloads", overlaid, len(report.Workloads))
 		}
 	}
@@ -236,7 +260,7 @@ func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []str
 	// gone now) applied to the output changes not a byte, whichever road
 	// each run took.
 	var againOut bytes.Buffer
-	_, err := (&Renderer{Config: report.Config}).Render(bytes.NewReader(out), &againOut)
+	_, err := (&Renderer{Config: report.Config, Now: testNow}).Render(bytes.NewReader(out), &againOut)
 	if again := againOut.Bytes(); err != nil {
 		bad("rendering the output again: %v", err)
 	} else if !bytes.Equal(again, out) {
@@ -369,3 +393,11 @@ func newPodProblems(in, out []byte, table overlay.KindTable) []string {
 }
 
 var containerName = regexp.MustCompile(`container "[^"]*"`)
+
+// isTwinDoc tells a twin that twin mode made.
+func isTwinDoc(raw []byte) bool {
+	var obj struct {
+		Metadata struct{ Annotations map[string]string }
+	}
+	return sigsyaml.Unmarshal(raw, &obj) == nil && obj.Metadata.Annotations[overlay.TwinOfAnnotation] != ""
+}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/podedit"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 	"go.yaml.in/yaml/v3"
@@ -49,6 +51,9 @@ const sniffSize = 64 << 10
 type Function struct {
 	// Config is layered above the functionConfig: flags and --config.
 	Config Config
+	// Now is the clock that says whether the overlay expired; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Run reads a ResourceList from in, processes it and writes the resulting
@@ -182,10 +187,22 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		fail(nil, fmt.Errorf("invalid configuration:\n%w", err))
 		return nil, errs
 	}
-	report := &Report{Config: cfg}
+	report := &Report{Config: cfg, Now: (&Renderer{Now: f.Now}).now()}
 	if !cfg.IsEnabled() {
 		rl.Results = append(rl.Results, &Result{Severity: SeverityInfo,
 			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
+		return report, nil
+	}
+	skip, warning, err := cfg.Expiry(report.Now)
+	if err != nil {
+		fail(nil, err)
+		return nil, errs
+	}
+	if warning != "" {
+		rl.Results = append(rl.Results, &Result{Severity: SeverityWarning, Message: warning})
+		report.Findings = append(report.Findings, Finding{Message: warning})
+	}
+	if skip {
 		return report, nil
 	}
 	st, err := (&Renderer{}).newRun(report)
@@ -194,14 +211,32 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		return nil, errs
 	}
 
+	twins := cfg.Mode == overlay.ModeTwin
+	if twins {
+		st.release = overlay.Release{Objects: map[string]bool{}}
+		for _, item := range rl.Items {
+			if s, err := item.String(); err == nil {
+				addToRelease(&st.release, []byte(s))
+			}
+		}
+	}
+
 	// Render's pass 2 on nodes, one item at a time, so that every finding and
 	// error is tied to the item it is about.
 	var warnings []*Result
-	for i, item := range rl.Items {
+	in := rl.Items
+	items = make([]*kyaml.RNode, 0, len(in))
+	defer func() { rl.Items = items }()
+	for i, item := range in {
 		obj := item.YNode()
 		if obj == nil || obj.Kind != yaml.MappingNode {
+			items = append(items, item)
 			continue
 		}
+		if twins && podedit.IsTwin(obj) {
+			continue // made anew after its original
+		}
+		items = append(items, item)
 		path, _, _ := kioutil.GetFileAnnotations(item)
 		e := entry{index: i, h: stream.Header{
 			APIVersion: yamltree.Value(yamltree.MapGet(obj, "apiVersion")),
@@ -222,7 +257,19 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 			continue
 		}
 		seen := len(report.Findings)
-		if _, err := st.object(obj, wk, e); err != nil {
+		var err error
+		if twins {
+			var twin *yaml.Node
+			if twin, err = st.twin(&e, wk, obj); twin != nil {
+				for _, key := range kioIdentity {
+					yamltree.MapDelete(yamltree.MapPath(twin, "metadata", "annotations"), key)
+				}
+				items = append(items, kyaml.NewRNode(twin))
+			}
+		} else {
+			_, err = st.object(obj, wk, e)
+		}
+		if err != nil {
 			msg := err.Error()
 			if de := (*docError)(nil); errors.As(err, &de) {
 				msg = de.err.Error() // the result names the item
@@ -251,6 +298,11 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	}
 	return report, nil
 }
+
+// kioIdentity are the annotations by which orchestrators tell items apart:
+// a twin must not pass for its original.
+var kioIdentity = []string{"config.k8s.io/id", "internal.config.kubernetes.io/id", "config.kubernetes.io/index",
+	"internal.config.kubernetes.io/index", "internal.config.kubernetes.io/annotations-migration-resource-id"}
 
 // parseItemConfig reads a DebugOverlay object found among the items.
 func parseItemConfig(item *kyaml.RNode) (*overlay.DebugOverlay, error) {

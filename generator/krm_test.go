@@ -331,7 +331,7 @@ func TestFunctionAgreesWithRender(t *testing.T) {
 			}
 			layer := goldenLayer(t, dir)
 			var rendered bytes.Buffer
-			_, renderErr := (&Renderer{Config: layer}).Render(bytes.NewReader(data), &rendered)
+			_, renderErr := (&Renderer{Config: layer, Now: testNow}).Render(bytes.NewReader(data), &rendered)
 
 			items, err := (&kio.ByteReader{Reader: bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))),
 				OmitReaderAnnotations: true, DisableUnwrapping: true}).Read()

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/podedit"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 	"go.yaml.in/yaml/v3"
@@ -37,6 +38,15 @@ type PatchSet struct {
 	// Manifests is the input stream without its DebugOverlay documents:
 	// what the patches apply to.
 	Manifests []byte
+	// Twins are, in twin mode, the twins the overlay adds: new objects,
+	// which the Component lists as resources.
+	Twins []Twin
+}
+
+// Twin is a twin object of twin mode, as a document.
+type Twin struct {
+	Kind, Name string
+	YAML       []byte
 }
 
 // ObjectPatch is a JSON patch for one object and the patch target that
@@ -101,6 +111,18 @@ func GeneratePatches(in io.Reader, layer Config) (*PatchSet, error) {
 		index = append(index, i)
 		set.Manifests = append(set.Manifests, raw...)
 	}
+	var changed [][]byte
+	for _, raw := range output {
+		if bytes.Contains(raw, twinMarker) {
+			if obj, err := patchParseObject(raw); err == nil && podedit.IsTwin(obj) {
+				set.Twins = append(set.Twins, Twin{Kind: yamltree.Value(yamltree.MapGet(obj, "kind")),
+					Name: yamltree.Value(yamltree.MapPath(obj, "metadata", "name")), YAML: raw})
+				continue
+			}
+		}
+		changed = append(changed, raw)
+	}
+	output = changed
 	if len(base) != len(output) {
 		return nil, fmt.Errorf("generating patches: the overlay gave %d documents for %d", len(output), len(base))
 	}
@@ -472,6 +494,16 @@ func (s *PatchSet) Component() (map[string][]byte, error) {
 		files[name] = append([]byte(GeneratedHeader), ops...)
 		k.Patches = append(k.Patches, kustomizePatch{Path: name, Target: p.Target})
 	}
+	for _, t := range s.Twins {
+		// A Component can add resources: the twins, each in a file.
+		name := "twin-" + strings.ToLower(t.Kind) + "_" + t.Name + ".yaml"
+		if _, dup := files[name]; dup {
+			return nil, fmt.Errorf("two twins would share the file %s", name)
+		}
+		_, body := stream.SplitPreamble(t.YAML)
+		files[name] = append([]byte(GeneratedHeader), body...)
+		k.Resources = append(k.Resources, name)
+	}
 	data, err := marshalBlockYAML(k)
 	if err != nil {
 		return nil, err
@@ -498,6 +530,10 @@ func Kustomization(resources, components []string) ([]byte, error) {
 // release (it is a strategic merge patch for it as it stands, when name is
 // set). name and namespace may be empty.
 func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
+	if len(s.Twins) > 0 {
+		return nil, errors.New("twin mode is not available for Flux: a HelmRelease's postRenderers can only patch the chart's objects, not add a twin; " +
+			"use the post-renderer, the kustomize Component, or mode: inplace")
+	}
 	type meta struct {
 		Name      string `yaml:"name"`
 		Namespace string `yaml:"namespace,omitempty"`
@@ -512,7 +548,8 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		Kind       string `yaml:"kind"`
 		Metadata   *meta  `yaml:"metadata,omitempty"`
 		Spec       struct {
-			PostRenderers []postRenderer `yaml:"postRenderers"`
+			PostRenderStrategy string         `yaml:"postRenderStrategy,omitempty"`
+			PostRenderers      []postRenderer `yaml:"postRenderers"`
 		} `yaml:"spec"`
 	}
 	hr.APIVersion, hr.Kind = "helm.toolkit.fluxcd.io/v2", "HelmRelease"
@@ -528,6 +565,12 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		pr.Kustomize.Patches = append(pr.Kustomize.Patches, kustomizePatch{Patch: string(ops), Target: p.Target})
 	}
 	hr.Spec.PostRenderers = []postRenderer{pr}
+	if slices.ContainsFunc(s.Report.Workloads, func(w Workload) bool { return w.Hook }) {
+		// Patches of hooks apply only when hooks are post-rendered; unset,
+		// the strategy depends on a controller feature gate (nohooks under
+		// UseHelm3Defaults), which would skip them without a word.
+		hr.Spec.PostRenderStrategy = "combined"
+	}
 	data, err := marshalBlockYAML(hr)
 	if err != nil {
 		return nil, err

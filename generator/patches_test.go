@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,7 +132,7 @@ func TestGeneratePatchesReproducesRender(t *testing.T) {
 			}
 			layer := goldenLayer(t, dir)
 			var rendered bytes.Buffer
-			_, renderErr := (&Renderer{Config: layer}).Render(bytes.NewReader(data), &rendered)
+			_, renderErr := (&Renderer{Config: layer, Now: testNow}).Render(bytes.NewReader(data), &rendered)
 			set, err := GeneratePatches(bytes.NewReader(data), layer)
 			switch {
 			case renderErr != nil:
@@ -145,7 +146,11 @@ func TestGeneratePatchesReproducesRender(t *testing.T) {
 				t.Fatalf("GeneratePatches: %v", err)
 			}
 			want := patchObjects(t, rendered.Bytes())
-			got := patchObjects(t, set.Manifests)
+			manifests := set.Manifests
+			for _, twin := range set.Twins { // the Component's resources
+				manifests = append(append(bytes.Clone(manifests), '\n'), twin.YAML...)
+			}
+			got := patchObjects(t, manifests)
 			if len(got) != len(want) {
 				t.Fatalf("Manifests hold %d objects, Render's output %d", len(got), len(want))
 			}
@@ -418,4 +423,34 @@ func plainPatchOps(t *testing.T, ops []PatchOp) []any {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestFluxPinsTheStrategyForHooks: with a hook overlaid, the Flux snippet
+// pins postRenderStrategy combined (unset, a controller gate can make it
+// nohooks, which skips the hook's patch silently), and check warns.
+func TestFluxPinsTheStrategyForHooks(t *testing.T) {
+	const stream = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n" +
+		"spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: m\n"
+	for _, hooks := range []bool{false, true} {
+		cfg := Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(hooks)}
+		set, err := GeneratePatches(strings.NewReader(stream+"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: p\n      image: p\n"), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flux, err := set.FluxHelmRelease("r", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(flux), "postRenderStrategy: combined"); got != hooks {
+			t.Errorf("includeHooks %v: the snippet pins combined: %v\n%s", hooks, got, flux)
+		}
+		rep, err := (&Renderer{Config: cfg}).Check(strings.NewReader(stream))
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := slices.ContainsFunc(rep.Findings, func(f Finding) bool { return strings.Contains(f.Message, "Helm 3 never post-renders hooks") })
+		if warned != hooks {
+			t.Errorf("includeHooks %v: check warned about the hook: %v (%v)", hooks, warned, rep.Findings)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -34,6 +35,11 @@ type Renderer struct {
 	TempDir string
 	// MemoryLimit is DefaultMemoryLimit when zero.
 	MemoryLimit int64
+	// Now is the clock that says whether the overlay expired (spec.expires);
+	// nil means time.Now. Tests set it, so renders stay reproducible.
+	Now func() time.Time
+	// ExpiryWarning makes Check warn when the overlay expires within it.
+	ExpiryWarning time.Duration
 
 	treeOnly  bool // tests: edit every workload through yaml.v3 nodes
 	rerunAnew bool // tests: write a document overlaid again anew, even when its object is the same
@@ -47,6 +53,8 @@ type Report struct {
 	Workloads []Workload
 	// Findings are warnings: harmless, but worth telling.
 	Findings []Finding
+	// Now is the time the render took as the present.
+	Now time.Time
 
 	spliced int // workloads overlaid by splicing, for tests
 }
@@ -63,6 +71,13 @@ func (f Finding) String() string {
 		return f.Message
 	}
 	return f.Document + ": " + f.Message
+}
+
+func (r *Renderer) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 func (r *Renderer) memoryLimit() int64 {
@@ -101,12 +116,22 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	report := &Report{Config: cfg}
+	report := &Report{Config: cfg, Now: r.now()}
+	skip := false
+	if cfg.IsEnabled() {
+		var warning string
+		if skip, warning, err = cfg.Expiry(report.Now); err != nil {
+			return nil, err
+		}
+		if warning != "" {
+			report.Findings = append(report.Findings, Finding{Message: warning})
+		}
+	}
 
 	output := stream.NewSpool(r.TempDir, r.memoryLimit())
 	defer output.Close()
 	output.Grow(inp.spool.Size() + inp.spool.Size()/4) // the overlay adds some
-	if !cfg.IsEnabled() {
+	if !cfg.IsEnabled() || skip {
 		if err := inp.copyThrough(output); err != nil {
 			return nil, err
 		}
@@ -134,6 +159,9 @@ func (r *Renderer) layered(configs []*overlay.DebugOverlay) Config {
 func (r *Renderer) overlay(inp *input, out io.Writer, report *Report) error {
 	st, err := r.newRun(report)
 	if err != nil {
+		return err
+	}
+	if err := st.prepare(inp); err != nil {
 		return err
 	}
 	err = inp.each(func(e entry, raw []byte) error {
@@ -170,8 +198,9 @@ type run struct {
 	doc       blockyaml.Doc // reused for every document
 	scratch   []byte        // reused by the splice editor's projection
 	cache     podedit.Cache
-	helm4     bool // with includeHooks: a document Helm 4 sent was seen
-	hooks     bool // with includeHooks: a Helm hook was seen
+	release   overlay.Release // in twin mode
+	helm4     bool            // with includeHooks: a document Helm 4 sent was seen
+	hooks     bool            // with includeHooks: a Helm hook was seen
 }
 
 func (r *Renderer) newRun(report *Report) (*run, error) {
@@ -190,6 +219,17 @@ func (r *Renderer) newRun(report *Report) (*run, error) {
 		treeOnly:  r.treeOnly,
 		rerunAnew: r.rerunAnew,
 	}, nil
+}
+
+// prepare reads what pass 2 needs to know of the whole stream: in twin
+// mode, the release's selectors and objects.
+func (st *run) prepare(inp *input) error {
+	if st.cfg.Mode != overlay.ModeTwin {
+		return nil
+	}
+	var err error
+	st.release, err = readRelease(inp)
+	return err
 }
 
 // finish reports the errors of the run, and a warning when it overlaid nothing.
@@ -238,6 +278,7 @@ var (
 	statusMarker = []byte(overlay.StatusAnnotation)
 	helm4Marker  = []byte(helm4FilenameAnnotation + ":")
 	hookMarker   = []byte(overlay.HookAnnotation)
+	twinMarker   = []byte(overlay.TwinOfAnnotation)
 )
 
 // sameObject reports whether two documents' bodies hold the same object, as
@@ -253,19 +294,12 @@ func sameObject(x, y []byte) bool {
 // overlayDocument overlays one document of pass 2, if it is a selected
 // workload: on the fast road where it can, else on the tree road.
 func (st *run) overlayDocument(e entry, raw []byte) ([]byte, error) {
-	switch {
-	case e.h.Empty:
-		return raw, nil
-	case e.parseErr != nil:
-		return nil, docErr(e, "", "", e.parseErr)
-	case e.h.Kind == "":
-		return nil, docErr(e, "", "", errors.New("not a Kubernetes object: no kind"))
-	case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && overlay.GroupOf(e.h.APIVersion) == "":
-		return nil, docErr(e, "", "", fmt.Errorf("%s documents are not supported: the overlay cannot see the workloads inside; render the items as separate documents", e.h.Kind))
+	if st.cfg.Mode == overlay.ModeTwin {
+		return st.twinDocument(e, raw)
 	}
-	wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
-	if !ok {
-		return raw, nil
+	wk, ok, err := st.workloadKind(e)
+	if err != nil || !ok {
+		return raw, err
 	}
 	preamble, body := stream.SplitPreamble(raw)
 	if !st.treeOnly {

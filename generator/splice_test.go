@@ -21,8 +21,8 @@ import (
 // the fast road spliced.
 func renderBoth(cfg Config, in []byte) (problems []string, spliced, overlaid int) {
 	var fast, tree bytes.Buffer
-	fr, ferr := (&Renderer{Config: cfg}).Render(bytes.NewReader(in), &fast)
-	tr, terr := (&Renderer{Config: cfg, treeOnly: true}).Render(bytes.NewReader(in), &tree)
+	fr, ferr := (&Renderer{Config: cfg, Now: testNow}).Render(bytes.NewReader(in), &fast)
+	tr, terr := (&Renderer{Config: cfg, treeOnly: true, Now: testNow}).Render(bytes.NewReader(in), &tree)
 	if fmt.Sprint(ferr) != fmt.Sprint(terr) {
 		return []string{fmt.Sprintf("errors differ:\nfast: %v\ntree: %v", ferr, terr)}, 0, 0
 	}
@@ -291,11 +291,11 @@ func TestRerunWritesOneText(t *testing.T) {
 			t.Fatal(err)
 		}
 		var first, second bytes.Buffer
-		report, err := (&Renderer{Config: goldenConfig(t, c.dir), treeOnly: true}).Render(bytes.NewReader(in), &first)
+		report, err := (&Renderer{Config: goldenConfig(t, c.dir), treeOnly: true, Now: testNow}).Render(bytes.NewReader(in), &first)
 		if err != nil || len(report.Workloads) == 0 {
 			continue
 		}
-		again, err := (&Renderer{Config: report.Config, rerunAnew: true}).Render(bytes.NewReader(first.Bytes()), &second)
+		again, err := (&Renderer{Config: report.Config, rerunAnew: true, Now: testNow}).Render(bytes.NewReader(first.Bytes()), &second)
 		if err != nil {
 			t.Errorf("%s: rendering again: %v", c.name, err)
 			continue

@@ -65,6 +65,12 @@ func stripDocument(d *blockyaml.Doc, kinds overlay.KindTable, e entry, raw []byt
 	}
 	e.h = stream.ScanHeader(raw)
 	preamble, body := stream.SplitPreamble(raw)
+	if bytes.Contains(raw, twinMarker) {
+		// A twin is the overlay's own object: it goes whole.
+		if doc, err := yamltree.ParseBody(preamble, body); err == nil && podedit.IsTwin(doc.Content[0]) {
+			return nil, 1, nil
+		}
+	}
 	if out, ok := unspliceDocument(d, kinds, e.h, preamble, body); ok {
 		return out, 1, nil
 	}

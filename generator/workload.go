@@ -117,13 +117,7 @@ func blockMeta(d *blockyaml.Doc, wk overlay.WorkloadKind, kind string) (meta ove
 // reports whether it changed: the tree road, which the KRM function takes
 // too.
 func (st *run) object(root *yaml.Node, wk overlay.WorkloadKind, e entry) (bool, error) {
-	meta := overlay.Meta{
-		Kind:        e.h.Kind,
-		Name:        yamltree.Value(yamltree.MapPath(root, "metadata", "name")),
-		Namespace:   yamltree.Value(yamltree.MapPath(root, "metadata", "namespace")),
-		Labels:      yamltree.StringMap(yamltree.MapPath(root, "metadata", "labels")),
-		Annotations: yamltree.StringMap(yamltree.MapPath(root, "metadata", "annotations")),
-	}
+	meta := treeMeta(root, e.h.Kind)
 	tmpl := root
 	if path := wk.Path(); path != nil {
 		tmpl = yamltree.MapPath(root, path...)
@@ -152,17 +146,45 @@ func (st *run) object(root *yaml.Node, wk overlay.WorkloadKind, e entry) (bool, 
 	return st.workload(e, wk, meta, sel, osName, podedit.NewTree(tmpl))
 }
 
+// treeMeta reads what selection looks at of a parsed workload, but for its
+// pod template's annotations.
+func treeMeta(root *yaml.Node, kind string) overlay.Meta {
+	return overlay.Meta{
+		Kind:        kind,
+		Name:        yamltree.Value(yamltree.MapPath(root, "metadata", "name")),
+		Namespace:   yamltree.Value(yamltree.MapPath(root, "metadata", "namespace")),
+		Labels:      yamltree.StringMap(yamltree.MapPath(root, "metadata", "labels")),
+		Annotations: yamltree.StringMap(yamltree.MapPath(root, "metadata", "annotations")),
+	}
+}
+
 // workload overlays one workload, read by object or spliced, if sel
 // selected it, and reports whether it changed.
 func (st *run) workload(e entry, wk overlay.WorkloadKind, meta overlay.Meta, sel overlay.Selection, osName string, edit overlay.Editor) (bool, error) {
+	label, ok := st.admit(&e, meta, sel, osName)
+	if !ok {
+		return false, nil
+	}
+	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: edit, Field: wk.TemplatePath, Kind: wk, Meta: meta, Sel: sel})
+	if err != nil {
+		st.noteCopies(w)
+		return false, &docError{label: label, err: err}
+	}
+	st.record(e, label, w, notes)
+	return true, nil
+}
+
+// admit notes a workload in the run and says whether the overlay goes on
+// it, and the label that names it in messages.
+func (st *run) admit(e *entry, meta overlay.Meta, sel overlay.Selection, osName string) (string, bool) {
 	if e.h.Source == "" {
 		e.h.Source = meta.Annotations[helm4FilenameAnnotation]
 	}
-	label := docLabel(e, meta.Namespace, meta.Name)
+	label := docLabel(*e, meta.Namespace, meta.Name)
 	st.seen = append(st.seen, strings.ToLower(meta.Kind)+"/"+meta.Name)
 	if !sel.Selected {
 		st.noteSkipped(meta, "")
-		return false, nil
+		return label, false
 	}
 	if osName == "windows" {
 		// The presets are Linux images, and the API server refuses
@@ -170,26 +192,34 @@ func (st *run) workload(e entry, wk overlay.WorkloadKind, meta overlay.Meta, sel
 		why := "a Windows pod: the debug overlay needs Linux"
 		st.noteSkipped(meta, why)
 		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: why + "; left unchanged"})
-		return false, nil
+		return label, false
 	}
 	for _, i := range sel.Matched {
 		st.matched[i] = true
 	}
-	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: edit, Field: wk.TemplatePath, Kind: wk, Meta: meta, Sel: sel})
-	if w != nil {
-		for _, c := range w.Copies {
-			st.copySeen[c.Volume] = true
-		}
-	}
-	if err != nil {
-		return false, &docError{label: label, err: err}
-	}
+	return label, true
+}
+
+// record adds what the overlay did to a workload to the report.
+func (st *run) record(e entry, label string, w *overlay.Workload, notes []string) {
+	st.noteCopies(w)
 	w.Source = e.h.Source
 	st.report.Workloads = append(st.report.Workloads, *w)
 	for _, n := range notes {
 		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: n})
 	}
-	return true, nil
+}
+
+// noteCopies notes the copied volumes a workload has, also when Apply
+// refused to copy them (w then names them in Copies; w may be nil), so
+// that they are not reported as volumes no workload has.
+func (st *run) noteCopies(w *overlay.Workload) {
+	if w == nil {
+		return
+	}
+	for _, c := range w.Copies {
+		st.copySeen[c.Volume] = true
+	}
 }
 
 // lenientMeta reads what selection looks at (kind, name, namespace,

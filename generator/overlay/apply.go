@@ -27,8 +27,8 @@ type Editor interface {
 	Rewire(rename map[string]string) []Rewire
 	// ShareProcessNamespace sets the pod spec's field to true.
 	ShareProcessNamespace()
-	// WriteStatus records st on the pod template, marking in it the
-	// metadata fields it creates.
+	// WriteStatus records st on the pod template, after the annotations
+	// in st.Stamps, marking in it the metadata fields it creates.
 	WriteStatus(st *Status) error
 }
 
@@ -196,7 +196,8 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 			w.Mounts = append(w.Mounts, m.MountPath)
 		}
 	}
-	w.Native = useNative(cfg.Sidecar.Native, t.Kind, t.Meta.IsHook(), pod.RestartPolicy)
+	w.Hook = t.Meta.IsHook()
+	w.Native = useNative(cfg.Sidecar.Native, t.Kind, w.Hook, pod.RestartPolicy)
 	if !w.Native && runsToCompletion(t.Kind, t.Meta.IsHook(), pod.RestartPolicy) {
 		notes = append(notes, "native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
 	}
@@ -243,6 +244,10 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 			st.ShareProcessNamespace = ShareProcessNamespaceFalse
 			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
 		}
+	}
+	for _, a := range o.cfg.stamps() {
+		st.Stamps = append(st.Stamps, a)
+		st.Annotations = append(st.Annotations, a.Key)
 	}
 	if err := t.Edit.WriteStatus(st); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
@@ -332,6 +337,19 @@ func names(cs []corev1.Container) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Name
+	}
+	return out
+}
+
+// stamps are the annotations an overlaid pod template carries besides its
+// status: when the overlay ends and why it exists.
+func (c Config) stamps() []Stamp {
+	var out []Stamp
+	if c.Expires != "" {
+		out = append(out, Stamp{ExpiresAnnotation, c.Expires})
+	}
+	if c.Reason != "" {
+		out = append(out, Stamp{ReasonAnnotation, c.Reason})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	kjson "sigs.k8s.io/json"
 
@@ -88,7 +89,53 @@ type Config struct {
 	Copy Copy `json:"copy,omitempty"`
 	// Kinds adds pod-bearing kinds (CRDs such as Argo Rollouts) to the built-in table.
 	Kinds []WorkloadKind `json:"kinds,omitempty"`
+
+	// Expires is when the overlay ends: an RFC 3339 time, always absolute
+	// (a duration "from now" would move at every render, so the pods would
+	// restart at each upgrade and the overlay never end). OnExpiry says
+	// what a render does after it. Stamped on each overlaid pod template.
+	Expires string `json:"expires,omitempty"`
+	// Reason says why the overlay exists: who asked, the ticket. Stamped on
+	// each overlaid pod template.
+	Reason string `json:"reason,omitempty"`
+	// OnExpiry is what a render does after Expires: fail (the default),
+	// strip (render without the overlay) or warn.
+	OnExpiry ExpiryAction `json:"onExpiry,omitempty"`
+	// AllowPrivileged lets the sysadmin profile, which runs privileged, be
+	// used; default false.
+	AllowPrivileged *bool `json:"allowPrivileged,omitempty"`
+	// RequireDigest refuses sidecar and copy images that are not pinned by
+	// digest (name@sha256:...); default false.
+	RequireDigest *bool `json:"requireDigest,omitempty"`
+	// Mode is inplace (the default: the workload itself is overlaid) or
+	// twin (it is left alone, and a debug twin added after it).
+	Mode Mode `json:"mode,omitempty"`
+	// Twin configures twin mode.
+	Twin Twin `json:"twin,omitempty"`
 }
+
+// ExpiryAction says what a render does with an overlay past its Expires.
+type ExpiryAction string
+
+// The expiry actions. ExpiryFail fails the render with a message that says
+// how to switch the overlay off or extend it, so that a forgotten overlay
+// cannot ride along into the next upgrade; ExpiryStrip renders without the
+// overlay, so the next upgrade reverts it; ExpiryWarn renders it and warns.
+const (
+	ExpiryFail  ExpiryAction = "fail"
+	ExpiryStrip ExpiryAction = "strip"
+	ExpiryWarn  ExpiryAction = "warn"
+)
+
+// ExpiryActions lists the valid ExpiryAction values.
+var ExpiryActions = []ExpiryAction{ExpiryFail, ExpiryStrip, ExpiryWarn}
+
+// The annotations of ours that an overlaid pod template carries besides
+// StatusAnnotation: Config.Expires and Config.Reason, when set.
+const (
+	ExpiresAnnotation = Group + "/expires"
+	ReasonAnnotation  = Group + "/reason"
+)
 
 // Target selects workloads. Empty fields match everything; Name may be a
 // shell pattern (path.Match). A workload is a target when any Target matches.
@@ -153,10 +200,10 @@ type CopyVolume struct {
 	Optional *bool `json:"optional,omitempty"`
 	// FileMode is the mode of every copied file; default: the mode kubelet
 	// gave it in the volume.
-	FileMode *Mode `json:"fileMode,omitempty"`
+	FileMode *Perm `json:"fileMode,omitempty"`
 	// DirMode is the mode of every directory in the copy (items[].path with
 	// a slash), not of the emptyDir itself; default: kubelet's.
-	DirMode *Mode `json:"dirMode,omitempty"`
+	DirMode *Perm `json:"dirMode,omitempty"`
 	// Owner owns the copies: OwnerApp, "UID" or "UID:GID". The copy init
 	// container runs as that user. Default: the copy container's own user
 	// (the image's, or the restricted profile's).
@@ -179,7 +226,12 @@ func Default() Config {
 			ShareProcessNamespace: ptr.To(true),
 			MirrorMounts:          ptr.To(true),
 		},
-		Copy: Copy{Image: "busybox:1.36"},
+		Copy:            Copy{Image: "busybox:1.36"},
+		OnExpiry:        ExpiryFail,
+		Mode:            ModeInPlace,
+		Twin:            Twin{Suffix: "-debug", Probes: ptr.To(false), Jobs: ptr.To(false), Claims: ClaimsFresh},
+		AllowPrivileged: ptr.To(false),
+		RequireDigest:   ptr.To(false),
 	}
 }
 
@@ -190,6 +242,16 @@ func (c Config) Merge(over Config) Config {
 	setSlice(&c.Targets, over.Targets)
 	setPtr(&c.IncludeHooks, over.IncludeHooks)
 	setSlice(&c.Kinds, over.Kinds)
+	setString(&c.Expires, over.Expires)
+	setString(&c.Reason, over.Reason)
+	setString(&c.OnExpiry, over.OnExpiry)
+	setPtr(&c.AllowPrivileged, over.AllowPrivileged)
+	setPtr(&c.RequireDigest, over.RequireDigest)
+	setString(&c.Mode, over.Mode)
+	setString(&c.Twin.Suffix, over.Twin.Suffix)
+	setPtr(&c.Twin.Probes, over.Twin.Probes)
+	setPtr(&c.Twin.Jobs, over.Twin.Jobs)
+	setString(&c.Twin.Claims, over.Twin.Claims)
 
 	s, o := &c.Sidecar, over.Sidecar
 	setString(&s.Name, o.Name)
@@ -258,10 +320,10 @@ func (c Config) Validate() error {
 		}
 		for _, m := range []struct {
 			name string
-			mode *Mode
+			mode *Perm
 		}{{"fileMode", v.FileMode}, {"dirMode", v.DirMode}} {
 			if m.mode != nil {
-				if msg := validMode(*m.mode); msg != "" {
+				if msg := validPerm(*m.mode); msg != "" {
 					bad(field+"."+m.name, "%s", msg)
 				}
 			}
@@ -288,12 +350,57 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if c.Expires != "" {
+		if _, err := time.Parse(time.RFC3339, c.Expires); err != nil {
+			bad("expires", "%q is not an RFC 3339 time such as 2026-12-31T18:00:00Z (a duration from now would move at every render; "+
+				"write the time itself, e.g. $(date -u -d +4hours +%%FT%%TZ))", c.Expires)
+		}
+	}
+	if !slices.Contains(Modes, c.Mode) {
+		bad("mode", "unknown mode %q (valid: %s)", c.Mode, joinNames(Modes))
+	}
+	if !slices.Contains(TwinClaimChoices, c.Twin.Claims) {
+		bad("twin.claims", "unknown choice %q (valid: %s)", c.Twin.Claims, joinNames(TwinClaimChoices))
+	}
+	if msgs := validation.IsDNS1123Label("x" + c.Twin.Suffix); c.Twin.Suffix == "" || len(msgs) > 0 {
+		bad("twin.suffix", "%q does not make names valid: it needs lowercase letters, digits and '-'", c.Twin.Suffix)
+	}
+	if !slices.Contains(ExpiryActions, c.OnExpiry) {
+		bad("onExpiry", "unknown action %q (valid: %s)", c.OnExpiry, joinNames(ExpiryActions))
+	}
+	if p, err := LookupProfile(s.Profile); err == nil && p.Privileged() && !ptr.Deref(c.AllowPrivileged, false) {
+		bad("sidecar.profile", "profile %s runs the debug container privileged: set spec.allowPrivileged: true to allow it", s.Profile)
+	}
+	if ptr.Deref(c.RequireDigest, false) {
+		image := s.Image
+		if preset, err := LookupPreset(s.Preset); err == nil && image == "" {
+			image = preset.Image
+		}
+		if !pinned(image) {
+			bad("sidecar.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", image)
+		}
+		if len(c.Copy.Volumes) > 0 && !pinned(c.Copy.Image) {
+			bad("copy.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", c.Copy.Image)
+		}
+	}
 	for i, k := range c.Kinds {
 		if k.Kind == "" {
 			bad(fmt.Sprintf("kinds[%d].kind", i), "required")
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// pinned reports whether an image names its digest.
+func pinned(image string) bool {
+	_, digest, ok := strings.Cut(image, "@sha256:")
+	return ok && len(digest) == 64 && strings.Trim(digest, "0123456789abcdef") == ""
+}
+
+// ExpiresAt returns Expires as a time; ok false when there is none.
+func (c Config) ExpiresAt() (t time.Time, ok bool) {
+	t, err := time.Parse(time.RFC3339, c.Expires)
+	return t, c.Expires != "" && err == nil
 }
 
 // ParseDebugOverlay decodes a DebugOverlay object strictly: unknown fields,
@@ -383,4 +490,40 @@ func CheckDebugOverlay(data []byte, source string) (*DebugOverlay, []error) {
 		errs = append(errs, err)
 	}
 	return &lenient, errs
+}
+
+// Expiry says what an overlay past its Expires does at time now: an error
+// for ExpiryFail, skip for ExpiryStrip (render without the overlay), and
+// for ExpiryStrip and ExpiryWarn a warning. An overlay without Expires, or
+// not past it, gives nothing.
+func (c Config) Expiry(now time.Time) (skip bool, warning string, err error) {
+	t, ok := c.ExpiresAt()
+	if !ok || now.Before(t) {
+		return false, "", nil
+	}
+	expired := fmt.Sprintf("the debug overlay expired at %s (%s ago)", c.Expires, now.Sub(t).Round(time.Second))
+	if c.Reason != "" {
+		expired += fmt.Sprintf(" (reason: %s)", c.Reason)
+	}
+	switch c.OnExpiry {
+	case ExpiryStrip:
+		return true, expired + "; onExpiry strip: rendered without it", nil
+	case ExpiryWarn:
+		return false, expired + "; onExpiry warn: rendered with it all the same; switch it off or extend spec.expires", nil
+	}
+	return false, "", errors.New(expired + ": switch it off (spec.enabled: false, the toggle chart's enabled=false, or no --enable) " +
+		"or extend it (spec.expires, --expires); spec.onExpiry: strip would render without it instead of failing")
+}
+
+// ExpiresIn says how long the overlay has left at time now, for people:
+// "in 3h0m0s", "expired 5m0s ago"; "" without Expires.
+func (c Config) ExpiresIn(now time.Time) string {
+	t, ok := c.ExpiresAt()
+	switch {
+	case !ok:
+		return ""
+	case now.Before(t):
+		return "in " + t.Sub(now).Round(time.Second).String()
+	}
+	return "expired " + now.Sub(t).Round(time.Second).String() + " ago"
 }

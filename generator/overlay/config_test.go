@@ -68,7 +68,7 @@ func TestConfigValidate(t *testing.T) {
 			layer: Config{
 				Sidecar: Sidecar{Name: "Debug_1", Preset: "fancy", Profile: "root", Native: "sometimes", ImagePullPolicy: "Sometimes", RunAsUser: ptr.To(int64(0))},
 				Copy: Copy{Image: "", Volumes: []CopyVolume{{Name: "a"}, {Name: "a", Medium: "SSD"}, {},
-					{Name: "b", FileMode: ptr.To(Mode(600)), DirMode: ptr.To(Mode(-1)), Owner: "postgres"}}},
+					{Name: "b", FileMode: ptr.To(Perm(600)), DirMode: ptr.To(Perm(-1)), Owner: "postgres"}}},
 				Targets: []Target{{Name: "[x"}},
 				Kinds:   []WorkloadKind{{Group: "x"}},
 			},
@@ -93,7 +93,7 @@ func TestConfigValidate(t *testing.T) {
 		{
 			name: "modes and owners at their limits",
 			layer: Config{Copy: Copy{Image: "busybox", Volumes: []CopyVolume{
-				{Name: "a", FileMode: ptr.To(Mode(0)), DirMode: ptr.To(Mode(0o777)), Owner: "0:0"},
+				{Name: "a", FileMode: ptr.To(Perm(0)), DirMode: ptr.To(Perm(0o777)), Owner: "0:0"},
 				{Name: "b", Owner: "2147483647:2147483647"},
 				{Name: "c", Owner: OwnerApp},
 			}}},

@@ -110,8 +110,8 @@ type copyJob struct {
 	medium   corev1.StorageMedium
 	secret   bool
 	optional bool
-	fileMode *Mode
-	dirMode  *Mode
+	fileMode *Perm
+	dirMode  *Perm
 }
 
 // planCopy checks that vol can be copied and says how.
@@ -236,7 +236,7 @@ func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob, user *c
 }
 
 // modeArg writes a mode for copyPermsScript.
-func modeArg(m *Mode) string {
+func modeArg(m *Perm) string {
 	if m == nil {
 		return keepArg
 	}

@@ -286,7 +286,7 @@ func (sb *copySandbox) checkWork(t *testing.T) {
 type copyDirs struct {
 	src, dst          string
 	optional          bool
-	fileMode, dirMode *Mode
+	fileMode, dirMode *Perm
 }
 
 // copyResult is how one run of the init container ended.
@@ -798,12 +798,12 @@ func needRoot(t *testing.T) {
 func TestCopyPermsScript(t *testing.T) {
 	needRoot(t)
 	const uid, gid, fsGroup = 1000, 3000, 2000
-	mode := func(m Mode) *Mode { return &m }
+	mode := func(m Perm) *Perm { return &m }
 	tests := []struct {
 		name              string
 		owner             *copyUser
 		fsGroup           bool
-		fileMode, dirMode *Mode
+		fileMode, dirMode *Perm
 		// want is the owner of every copy; wantFile and wantDir the mode of
 		// each file and directory, 0 for the source's.
 		wantUID, wantGID  uint32
@@ -915,7 +915,7 @@ func TestCopyAsOwnerNeedsReadableFiles(t *testing.T) {
 			mustNoErr(t, os.Chmod(filepath.Dir(sb.root), 0o755))
 			mustNoErr(t, os.Chmod(sb.root, 0o755))
 			sb.owner = &copyUser{uid: 1000, gid: ptr.To[int64](1000)}
-			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Mode(0o600))}
+			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Perm(0o600))}
 			kubeletWrite(t, v.src, payload)
 			pod := &corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{}}
 			if fsGroup {
@@ -964,7 +964,7 @@ func TestCopyPermsScriptFailsLoudly(t *testing.T) {
 			mustNoErr(t, os.Chmod(sb.root, 0o755))
 			sb.owner = &copyUser{uid: 1000, gid: ptr.To[int64](3000)}
 			sb.editArgs = func(args []string) { args[tc.arg] = tc.val }
-			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Mode(0o600))}
+			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Perm(0o600))}
 			kubeletWrite(t, v.src, map[string]kubeletFile{"tls.key": {"k\n", 0o644}})
 			res := sb.runCopy(t, v)
 			var exit *exec.ExitError

@@ -13,24 +13,24 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// Mode is a permission mode from 0 to 0777, as Kubernetes' defaultMode. In
+// Perm is a permission mode from 0 to 0777, as Kubernetes' defaultMode. In
 // YAML it is written in octal with a leading zero (0600), which YAML reads
 // as the number 384; JSON has no octal numbers, so there it is 384. A string
 // of octal digits ("0600", "600") is read as octal too: Helm's --set passes
 // a value with a leading zero as a string.
-type Mode int32
+type Perm int32
 
-// maxMode is the largest Mode: no setuid, setgid or sticky bit.
-const maxMode Mode = 0o777
+// maxPerm is the largest Perm: no setuid, setgid or sticky bit.
+const maxPerm Perm = 0o777
 
 // String writes the mode in octal with a leading zero, as 0600.
-func (m Mode) String() string { return fmt.Sprintf("%04o", int32(m)) }
+func (m Perm) String() string { return fmt.Sprintf("%04o", int32(m)) }
 
 // UnmarshalJSON reads a number, or a string of octal digits.
-func (m *Mode) UnmarshalJSON(data []byte) error {
+func (m *Perm) UnmarshalJSON(data []byte) error {
 	var s string
 	if err := json.Unmarshal(data, &s); err == nil {
-		v, err := ParseMode(s)
+		v, err := ParsePerm(s)
 		if err != nil {
 			return err
 		}
@@ -41,29 +41,29 @@ func (m *Mode) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &n); err != nil {
 		return fmt.Errorf("mode %s: want a number or a string of octal digits, such as 0600", data)
 	}
-	*m = Mode(n)
+	*m = Perm(n)
 	return nil
 }
 
-// ParseMode reads a mode written in octal digits, with or without the
+// ParsePerm reads a mode written in octal digits, with or without the
 // leading zero ("0600", "600"), as chmod does.
-func ParseMode(s string) (Mode, error) {
+func ParsePerm(s string) (Perm, error) {
 	v, err := strconv.ParseUint(s, 8, 32)
 	if err != nil || s == "" || s[0] == '+' {
 		return 0, fmt.Errorf("mode %q: want octal digits, such as 0600", s)
 	}
-	if v > uint64(maxMode) {
+	if v > uint64(maxPerm) {
 		return 0, fmt.Errorf("mode %q: more than 0777 (setuid, setgid and sticky bits are not set on copies)", s)
 	}
-	return Mode(v), nil
+	return Perm(v), nil
 }
 
-// validMode reports what is wrong with a mode, "" when nothing.
-func validMode(m Mode) string {
+// validPerm reports what is wrong with a mode, "" when nothing.
+func validPerm(m Perm) string {
 	switch {
 	case m < 0:
 		return fmt.Sprintf("%d is not a mode: modes are 0 to 0777, written in octal with a leading zero, as 0600", m)
-	case m > maxMode:
+	case m > maxPerm:
 		// 600 in YAML or JSON is decimal: octal 01130.
 		return fmt.Sprintf("%d is octal %#o, more than 0777: write modes in octal, digits 0 to 7 with a leading zero, as 0600 (setuid, setgid and sticky bits are not set on copies)", m, m)
 	}
@@ -328,7 +328,7 @@ func checkReadable(u *copyUser, vol corev1.Volume, pod *corev1.PodSpec) error {
 		}
 		return fmt.Errorf("%s: the copy runs as user %d, which cannot read volume %q: kubelet writes its files as root with mode %s (%s), and the pod has no fsGroup; "+
 			"give the pod an fsGroup (kubelet then lets that group read them) or make them readable by others (fileMode sets the copies' mode whatever the volume's is)",
-			u.field, u.uid, vol.Name, Mode(d.mode), d.field)
+			u.field, u.uid, vol.Name, Perm(d.mode), d.field)
 	}
 	return nil
 }

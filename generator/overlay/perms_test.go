@@ -17,11 +17,11 @@ func TestModeAndOwnerFromYAML(t *testing.T) {
 		want    CopyVolume
 		wantErr string
 	}{
-		{name: "octal number, as defaultMode", yaml: "fileMode: 0600\ndirMode: 0750", want: CopyVolume{FileMode: ptr.To(Mode(0o600)), DirMode: ptr.To(Mode(0o750))}},
-		{name: "JSON's decimal number", yaml: `{"fileMode": 384}`, want: CopyVolume{FileMode: ptr.To(Mode(0o600))}},
-		{name: "string from Helm's --set, read as octal", yaml: `fileMode: "0600"`, want: CopyVolume{FileMode: ptr.To(Mode(0o600))}},
-		{name: "string without the leading zero is octal too", yaml: `dirMode: "700"`, want: CopyVolume{DirMode: ptr.To(Mode(0o700))}},
-		{name: "decimal number out of range is kept for Validate", yaml: "fileMode: 600", want: CopyVolume{FileMode: ptr.To(Mode(600))}},
+		{name: "octal number, as defaultMode", yaml: "fileMode: 0600\ndirMode: 0750", want: CopyVolume{FileMode: ptr.To(Perm(0o600)), DirMode: ptr.To(Perm(0o750))}},
+		{name: "JSON's decimal number", yaml: `{"fileMode": 384}`, want: CopyVolume{FileMode: ptr.To(Perm(0o600))}},
+		{name: "string from Helm's --set, read as octal", yaml: `fileMode: "0600"`, want: CopyVolume{FileMode: ptr.To(Perm(0o600))}},
+		{name: "string without the leading zero is octal too", yaml: `dirMode: "700"`, want: CopyVolume{DirMode: ptr.To(Perm(0o700))}},
+		{name: "decimal number out of range is kept for Validate", yaml: "fileMode: 600", want: CopyVolume{FileMode: ptr.To(Perm(600))}},
 		{name: "string that is not octal", yaml: `fileMode: "0x600"`, wantErr: `mode "0x600": want octal digits, such as 0600`},
 		{name: "string with an 8", yaml: `fileMode: "0680"`, wantErr: `mode "0680": want octal digits`},
 		{name: "string beyond 0777", yaml: `fileMode: "4755"`, wantErr: `mode "4755": more than 0777`},
@@ -47,10 +47,10 @@ func TestModeAndOwnerFromYAML(t *testing.T) {
 	}
 }
 
-func TestModeString(t *testing.T) {
-	for m, want := range map[Mode]string{0: "0000", 0o600: "0600", 0o7: "0007", 0o777: "0777"} {
+func TestPermString(t *testing.T) {
+	for m, want := range map[Perm]string{0: "0000", 0o600: "0600", 0o7: "0007", 0o777: "0777"} {
 		if got := m.String(); got != want {
-			t.Errorf("Mode(%#o).String() = %q, want %q", int32(m), got, want)
+			t.Errorf("Perm(%#o).String() = %q, want %q", int32(m), got, want)
 		}
 	}
 }
@@ -333,8 +333,8 @@ func TestCheckReadable(t *testing.T) {
 }
 
 func TestSidecarReadNote(t *testing.T) {
-	mode := func(m Mode) *Mode { return &m }
-	jobs := func(m *Mode) []copyJob { return []copyJob{{volume: "tls", fileMode: m}, {volume: "conf"}} }
+	mode := func(m Perm) *Perm { return &m }
+	jobs := func(m *Perm) []copyJob { return []copyJob{{volume: "tls", fileMode: m}, {volume: "conf"}} }
 	owner := &copyUser{uid: 1001, gid: ptr.To[int64](3000)}
 	psc := &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000), FSGroup: ptr.To[int64](2000)}
 	restricted := &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}

@@ -22,12 +22,22 @@ type Status struct {
 	// ShareProcessNamespace is the field's value before the overlay set it:
 	// "unset" or "false"; empty when the overlay left it alone.
 	ShareProcessNamespace string `json:"shareProcessNamespace,omitempty"`
+	// Annotations lists the annotations of ours, besides this one, that the
+	// overlay stamped on the pod template (ExpiresAnnotation,
+	// ReasonAnnotation), which a strip removes.
+	Annotations []string `json:"annotations,omitempty"`
+	// Stamps are those annotations and their values, in the order an
+	// editor writes them, before this one.
+	Stamps []Stamp `json:"-"`
 	// Created lists the fields the overlay created, which a strip removes
 	// again when they are left empty: "spec.containers" (only in a template
 	// that had none), "spec.initContainers", "spec.volumes", "metadata",
 	// "metadata.annotations".
 	Created []string `json:"created,omitempty"`
 }
+
+// Stamp is an annotation the overlay puts on a pod template.
+type Stamp struct{ Key, Value string }
 
 // Rewire records one volumeMount moved from a volume to its copy.
 type Rewire struct {

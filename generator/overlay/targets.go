@@ -47,6 +47,9 @@ type Selection struct {
 // targets means every workload; otherwise any matching target selects it,
 // and so does an inject "true" annotation.
 func (c Config) Select(w Meta) Selection {
+	if w.Annotations[TwinOfAnnotation] != "" {
+		return Selection{} // a twin is the overlay's own: it is made, not overlaid
+	}
 	inject, injectSet := w.Inject()
 	if injectSet && !inject {
 		return Selection{}

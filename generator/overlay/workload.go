@@ -17,10 +17,16 @@ type Workload struct {
 	Container string
 	Shell     string
 	Native    bool
+	// Hook says the workload is a Helm hook (overlaid with includeHooks or
+	// its inject annotation).
+	Hook bool
 	// Copies maps each copied volume to its emptyDir.
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.
 	Mounts []string
+	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
+	// twin's then, and Twin.Of names the original.
+	Twin *TwinPlan
 }
 
 // Copied is one volume the overlay copies into an emptyDir.
@@ -31,7 +37,7 @@ type Copied struct {
 	Rewire bool
 	// FileMode and DirMode are the modes of the copied files and
 	// directories; nil keeps kubelet's.
-	FileMode, DirMode *Mode
+	FileMode, DirMode *Perm
 	// Owner owns the copies, "UID:GID" or "UID" (the group is then the
 	// container's: the pod's fsGroup, else its runAsGroup, else the
 	// image's); empty when no copied volume of the pod names an owner, and

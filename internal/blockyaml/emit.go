@@ -245,23 +245,28 @@ func appendYAMLString(buf []byte, s string, indent int) ([]byte, bool) {
 // AppendItem appends item, block YAML written at indentation 0, as a list
 // item with its dash at column col.
 func AppendItem(buf, item []byte, col int) []byte {
-	first := true
-	for len(item) > 0 {
-		line := item
-		if i := bytes.IndexByte(item, '\n'); i >= 0 {
-			line, item = item[:i+1], item[i+1:]
+	first, rest, _ := bytes.Cut(item, []byte("\n"))
+	buf = append(append(append(buf, Spaces(col)...), "- "...), first...)
+	if len(rest) == 0 && !bytes.HasSuffix(item, []byte("\n")) {
+		return buf
+	}
+	return Indent(append(buf, '\n'), rest, col+2)
+}
+
+// Indent appends text, block YAML written at indentation 0, at column col;
+// empty lines (in block scalars) stay empty.
+func Indent(buf, text []byte, col int) []byte {
+	for len(text) > 0 {
+		line := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i+1], text[i+1:]
 		} else {
-			item = nil
+			text = nil
 		}
-		switch {
-		case first:
-			buf = append(append(append(buf, Spaces(col)...), "- "...), line...)
-			first = false
-		case len(line) == 1:
-			buf = append(buf, line...) // an empty line in a block scalar
-		default:
-			buf = append(append(buf, Spaces(col+2)...), line...)
+		if len(line) > 1 {
+			buf = append(buf, Spaces(col)...)
 		}
+		buf = append(buf, line...)
 	}
 	return buf
 }

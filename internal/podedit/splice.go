@@ -259,32 +259,79 @@ func (e *Splice) WriteStatus(st *overlay.Status) error {
 	if err != nil {
 		return err
 	}
-	line := overlay.StatusAnnotation + ": " + blockyaml.String(string(data)) + "\n"
+	lines := func(col int) ([]byte, error) {
+		var text []byte
+		for _, a := range append(st.Stamps, overlay.Stamp{Key: overlay.StatusAnnotation, Value: string(data)}) {
+			entry, err := annotation(a)
+			if err != nil {
+				return nil, err
+			}
+			text = blockyaml.Indent(text, entry, col)
+		}
+		return text, nil
+	}
 	var text []byte
 	var at int
 	switch {
 	case md < 0:
 		// Before spec, where people expect it (the tree road does the same).
-		col := blockyaml.Spaces(d.Col(e.tmpl))
-		text = fmt.Appendf(nil, "%smetadata:\n%s  annotations:\n%s    %s", col, col, col, line)
+		col := d.Col(e.tmpl)
+		text = fmt.Appendf(nil, "%smetadata:\n%s  annotations:\n", blockyaml.Spaces(col), blockyaml.Spaces(col))
+		more, err := lines(col + 4)
+		if err != nil {
+			return err
+		}
+		text = append(text, more...)
 		at, _ = d.Entry(e.spec)
 	case d.EmptyFlow(ann, '{'):
 		// `annotations: {}` becomes a block mapping.
 		_, to := d.Value(ann)
 		e.edits = append(e.edits, blockyaml.Edit{From: d.ValueStart(ann), To: to})
-		text = fmt.Appendf(nil, "%s%s", blockyaml.Spaces(d.Col(md)+2), line)
+		if text, err = lines(d.Col(md) + 2); err != nil {
+			return err
+		}
 		_, at = d.Entry(ann)
 	case ann < 0:
-		col := blockyaml.Spaces(d.Col(md))
-		text = fmt.Appendf(nil, "%sannotations:\n%s  %s", col, col, line)
+		col := d.Col(md)
+		text = fmt.Appendf(nil, "%sannotations:\n", blockyaml.Spaces(col))
+		more, err := lines(col + 2)
+		if err != nil {
+			return err
+		}
+		text = append(text, more...)
 		_, at = d.Entry(md)
 	default:
-		text = fmt.Appendf(nil, "%s%s", blockyaml.Spaces(d.Col(ann)), line)
+		if text, err = lines(d.Col(ann)); err != nil {
+			return err
+		}
 		_, at = d.Entry(ann)
 	}
 	e.edits = append(e.edits, blockyaml.Edit{From: at, To: at, Text: text})
 	return nil
 }
+
+// annotation writes one annotation as a mapping entry at indentation 0:
+// itself where its value is plain or single-quoted, as yaml.v3 writes it
+// for the tree road otherwise (escapes, blocks).
+func annotation(a overlay.Stamp) ([]byte, error) {
+	switch blockyaml.StyleOf(a.Value) {
+	case blockyaml.Plain, blockyaml.Single:
+		return []byte(a.Key + ": " + blockyaml.String(a.Value) + "\n"), nil
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{yamltree.Scalar(a.Key), yamltree.Scalar(a.Value)}}
+	yamltree.StyleNodes(m)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 
 // render writes v as the YAML of a list item, unindented: with the
 // emitter, or, for what yaml.v3 writes its own way, with yaml.v3 and the

@@ -119,9 +119,11 @@ func (e *Tree) WriteStatus(st *overlay.Status) error {
 	if err != nil {
 		return err
 	}
-	v := yamltree.Scalar(string(data))
-	yamltree.SetStyled(v, v.Value)
-	yamltree.MapSet(ann, overlay.StatusAnnotation, v)
+	for _, a := range append(st.Stamps, overlay.Stamp{Key: overlay.StatusAnnotation, Value: string(data)}) {
+		v := yamltree.Scalar(a.Value)
+		yamltree.SetStyled(v, a.Value)
+		yamltree.MapSet(ann, a.Key, v)
+	}
 	return nil
 }
 
@@ -169,7 +171,9 @@ func StripTree(tmpl *yaml.Node) (bool, error) {
 		yamltree.MapSet(spec, "shareProcessNamespace", yamltree.Bool(false))
 	}
 	meta := yamltree.MapGet(tmpl, "metadata")
-	yamltree.MapDelete(yamltree.MapGet(meta, "annotations"), overlay.StatusAnnotation)
+	for _, key := range append(s.Annotations, overlay.StatusAnnotation) {
+		yamltree.MapDelete(yamltree.MapGet(meta, "annotations"), key)
+	}
 	for _, field := range overlay.CreatedFields {
 		if !s.WasCreated(field) {
 			continue

@@ -29,7 +29,9 @@ func (e *Typed) PodSpec() (*corev1.PodSpec, error) {
 			return nil, fmt.Errorf("metadata: %w", err)
 		}
 		stripTyped(e.Spec, s)
-		delete(e.Annotations, overlay.StatusAnnotation)
+		for _, key := range append(s.Annotations, overlay.StatusAnnotation) {
+			delete(e.Annotations, key)
+		}
 	}
 	return e.Spec.DeepCopy(), nil
 }
@@ -105,6 +107,9 @@ func (e *Typed) WriteStatus(st *overlay.Status) error {
 	}
 	if e.Annotations == nil {
 		e.Annotations = map[string]string{}
+	}
+	for _, a := range st.Stamps {
+		e.Annotations[a.Key] = a.Value
 	}
 	e.Annotations[overlay.StatusAnnotation] = string(data)
 	return nil

@@ -112,10 +112,18 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 		return nil, false // the spec would be empty: the tree road writes {}
 	}
 	md := d.Get(tmpl, "metadata")
+	ours := []blockyaml.Node{sa}
+	for _, key := range s.Annotations {
+		if a := d.Get(ann, key); a >= 0 {
+			ours = append(ours, a)
+		}
+	}
 	annotations, metadata := d.Len(ann), d.Len(md)
 	switch {
-	case annotations > 1:
-		cut(sa)
+	case annotations > len(ours):
+		for _, a := range ours {
+			cut(a)
+		}
 	case !s.WasCreated("metadata.annotations"):
 		edits = append(edits, d.Emptied(ann, "{}"))
 	case metadata == 1 && s.WasCreated("metadata"):

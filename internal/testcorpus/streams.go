@@ -76,6 +76,7 @@ func (g *Streams) config() overlay.Config {
 	cfg := overlay.Config{Enabled: ptr.To(g.chance(0.9))}
 	cfg.Sidecar.Native = overlay.NativeMode(g.pick(string(overlay.NativeAuto), string(overlay.NativeAlways), string(overlay.NativeNever)))
 	cfg.Sidecar.Profile = overlay.ProfileName(g.pick("general", "baseline", "restricted", "netadmin", "sysadmin"))
+	cfg.AllowPrivileged = ptr.To(cfg.Sidecar.Profile == overlay.ProfileSysadmin)
 	cfg.Sidecar.Preset = overlay.PresetName(g.pick("alpine", "busybox", "toolbox"))
 	if g.chance(0.2) {
 		cfg.Sidecar.MirrorMounts = ptr.To(false)

@@ -49,13 +49,18 @@ func ResolveAlias(n *yaml.Node) *yaml.Node {
 
 // CopyNode deep-copies a tree without its anchors, so the copy can replace
 // an alias and be edited without changing the anchor's other uses. Aliases
-// inside stay aliases: their anchors come earlier in the document.
-func CopyNode(n *yaml.Node) *yaml.Node {
+// inside stay aliases: their anchors come earlier in the document. With
+// expand, aliases are replaced by copies of what they refer to, as a new
+// document needs.
+func CopyNode(n *yaml.Node, expand bool) *yaml.Node {
+	for expand && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
 	c := *n
 	c.Anchor = ""
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
-		c.Content[i] = CopyNode(child)
+		c.Content[i] = CopyNode(child, expand)
 	}
 	return &c
 }
@@ -109,7 +114,7 @@ func MapEnsure(m *yaml.Node, key string, kind yaml.Kind) (n *yaml.Node, created 
 		if target := ResolveAlias(n); n.Kind == yaml.AliasNode && target != nil && target.Kind == kind {
 			// Editing the anchored node would edit every use of the anchor
 			// (the workload's own annotations, say): edit a copy instead.
-			n = CopyNode(target)
+			n = CopyNode(target, false)
 			m.Content[i+1] = n
 		}
 		switch {

@@ -46,7 +46,7 @@ func TestEdgeCasesAccepted(t *testing.T) {
 		},
 		{
 			name: "user namespace, sysadmin profile",
-			args: []string{"--enable", "--profile", "sysadmin"},
+			args: []string{"--enable", "--profile", "sysadmin", "--allow-privileged"},
 			pod: `
     hostUsers: false
     containers:

@@ -27,8 +27,11 @@ func TestExamplesAccepted(t *testing.T) {
 		{name: "toggle-on", set: []string{"debug-overlay.enabled=true"}, overlay: true},
 	}
 	for _, p := range overlay.ProfileNames() {
-		renders = append(renders, render{name: "toggle-on-profile-" + string(p),
-			set: []string{"debug-overlay.enabled=true", "debug-overlay.sidecar.profile=" + string(p)}, overlay: true})
+		set := []string{"debug-overlay.enabled=true", "debug-overlay.sidecar.profile=" + string(p)}
+		if p == overlay.ProfileSysadmin {
+			set = append(set, "debug-overlay.allowPrivileged=true")
+		}
+		renders = append(renders, render{name: "toggle-on-profile-" + string(p), set: set, overlay: true})
 	}
 	for _, chart := range examples {
 		t.Run(filepath.Base(chart), func(t *testing.T) {

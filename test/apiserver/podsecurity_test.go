@@ -117,7 +117,7 @@ func TestPodSecurity(t *testing.T) {
 func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName, v podVariant) {
 	name := dnsLabel(string(profile) + "-" + v.name)
 	input := fmt.Appendf(nil, appPod, name, v.restartPolicy)
-	args := append([]string{"--enable", "--profile", string(profile)}, v.args...)
+	args := append([]string{"--enable", "--profile", string(profile), "--allow-privileged"}, v.args...)
 	pod := runOverlay(t, input, args...)
 	want := violations(level, profile, v)
 

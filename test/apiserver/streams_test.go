@@ -109,7 +109,7 @@ func (g *podStreamGen) sample(withCopy bool) streamSample {
 	s := streamSample{args: []string{"--enable"}}
 	if g.chance(0.5) {
 		profiles := overlay.ProfileNames()
-		s.args = append(s.args, "--profile", string(profiles[g.r.Intn(len(profiles))]))
+		s.args = append(s.args, "--profile", string(profiles[g.r.Intn(len(profiles))]), "--allow-privileged")
 	}
 	if g.chance(0.5) {
 		s.args = append(s.args, "--native", g.pick("auto", "always", "never"))

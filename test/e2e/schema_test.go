@@ -63,6 +63,7 @@ func TestSchemaMatchesBinary(t *testing.T) {
 		{path: "sidecar.native", want: strs(overlay.NativeModes)},
 		{path: "copy.volumes[0].medium", want: strs(overlay.Media)},
 		{path: "sidecar.imagePullPolicy", want: []string{"Always", "IfNotPresent", "Never"}},
+		{path: "onExpiry", want: strs(overlay.ExpiryActions)},
 	} {
 		got := slices.Sorted(slices.Values(enums[tc.path]))
 		want := slices.Sorted(slices.Values(tc.want))
@@ -78,6 +79,9 @@ func TestSchemaMatchesBinary(t *testing.T) {
 				args := []string{"--set", "debug-overlay.enabled=true", "--set", "debug-overlay." + path + "=" + v}
 				if path == "copy.volumes[0].medium" {
 					args = append(args, "--set", "debug-overlay.copy.volumes[0].name=keystore")
+				}
+				if path == "sidecar.profile" && v == string(overlay.ProfileSysadmin) {
+					args = append(args, "--set", "debug-overlay.allowPrivileged=true")
 				}
 				if path == "sidecar.preset" && v == string(overlay.PresetCustom) {
 					args = append(args, "--set", "debug-overlay.sidecar.image=example.com/debug:1")

@@ -204,15 +204,7 @@ func TestAllPathsGiveTheSameOverlay(t *testing.T) {
 	}
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {
-			got := parseObjects(t, p.build(t))
-			if diff := cmp.Diff(want.ids(), got.ids()); diff != "" {
-				t.Fatalf("objects differ from the Helm post-renderer's (-helm +this):\n%s", diff)
-			}
-			for _, id := range want.ids() {
-				if diff := cmp.Diff(want[id], got[id]); diff != "" {
-					t.Errorf("%s differs from the Helm post-renderer's (-helm +this):\n%s", id, diff)
-				}
-			}
+			sameAsHelm(t, want, parseObjects(t, p.build(t)))
 		})
 	}
 }
@@ -460,4 +452,18 @@ func readTree(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// sameAsHelm compares objects, field by field, with the Helm
+// post-renderer's.
+func sameAsHelm(t *testing.T, want, got objects) {
+	t.Helper()
+	if diff := cmp.Diff(want.ids(), got.ids()); diff != "" {
+		t.Fatalf("objects differ from the Helm post-renderer's (-helm +this):\n%s", diff)
+	}
+	for _, id := range want.ids() {
+		if diff := cmp.Diff(want[id], got[id]); diff != "" {
+			t.Errorf("%s differs from the Helm post-renderer's (-helm +this):\n%s", id, diff)
+		}
+	}
 }

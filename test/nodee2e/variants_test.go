@@ -56,7 +56,7 @@ func TestPresetsAndProfiles(t *testing.T) {
 	var all strings.Builder
 	for _, c := range cases {
 		name := c.preset + "-" + c.profile
-		all.WriteString("---\n" + render(t, strings.ReplaceAll(variantApp, "NAME", name), "--enable", "--preset", c.preset, "--profile", c.profile))
+		all.WriteString("---\n" + render(t, strings.ReplaceAll(variantApp, "NAME", name), "--enable", "--preset", c.preset, "--profile", c.profile, "--allow-privileged"))
 	}
 	kubectl(t, []byte(all.String()), "-n", ns, "apply", "-f", "-")
 	for _, c := range cases {

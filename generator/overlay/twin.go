@@ -1,0 +1,246 @@
+package overlay
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
+)
+
+// Mode says how the overlay debugs a selected workload.
+type Mode string
+
+// The modes. ModeInPlace overlays the workload itself (it rolls, and the
+// pods that serve traffic get the debug container). ModeTwin leaves it byte
+// for byte as it is and adds a twin after it: a copy with one pod, the same
+// configuration, Secrets and volumes, the debug overlay, and no traffic.
+const (
+	ModeInPlace Mode = "inplace"
+	ModeTwin    Mode = "twin"
+)
+
+// Modes lists the valid Mode values.
+var Modes = []Mode{ModeInPlace, ModeTwin}
+
+// TwinClaims says what a StatefulSet's twin does with its claims.
+type TwinClaims string
+
+// The claim choices. ClaimsFresh gives the twin claims of its own, made from
+// the volumeClaimTemplates and deleted with it; ClaimsReadOnly mounts the
+// original's first pod's claims read only instead.
+const (
+	ClaimsFresh    TwinClaims = "fresh"
+	ClaimsReadOnly TwinClaims = "readOnly"
+)
+
+// TwinClaimChoices lists the valid TwinClaims values.
+var TwinClaimChoices = []TwinClaims{ClaimsFresh, ClaimsReadOnly}
+
+// Twin configures twin mode.
+type Twin struct {
+	// Suffix names the twin: the original's name and this; default "-debug".
+	Suffix string `json:"suffix,omitempty"`
+	// Probes keeps the containers' probes; default false: a twin being
+	// debugged should not be restarted or marked unready for it.
+	Probes *bool `json:"probes,omitempty"`
+	// Jobs allows twins of Jobs and CronJobs, which run the job again, side
+	// effects included; default false.
+	Jobs *bool `json:"jobs,omitempty"`
+	// Claims: fresh (the default) or readOnly, for StatefulSets.
+	Claims TwinClaims `json:"claims,omitempty"`
+}
+
+// TwinLabel, on a twin's pods and in its selector, holds the twin's name:
+// it says the pod is a twin, and it is what the twin's controller selects.
+const TwinLabel = Group + "/twin"
+
+// TwinOfAnnotation, on a twin, names its original as KIND/NAME: a strip
+// removes such objects, and a second run makes them anew.
+const TwinOfAnnotation = Group + "/twin-of"
+
+// Release is what twin mode reads of the rest of a release: which labels
+// the objects that select pods select on, and which objects exist.
+type Release struct {
+	Selectors []Selector
+	// Objects holds "KIND/NAMESPACE/NAME" of every object in the stream.
+	Objects map[string]bool
+}
+
+// Selector is one object that selects pods by labels, and its selector.
+type Selector struct {
+	Kind, Name string
+	Role       SelectorRole
+	Selector   *metav1.LabelSelector
+}
+
+// uses reports whether the selector looks at label k with value v.
+func (s Selector) uses(k, v string) bool {
+	if s.Selector == nil {
+		return false
+	}
+	if mv, ok := s.Selector.MatchLabels[k]; ok && mv == v {
+		return true
+	}
+	return slices.ContainsFunc(s.Selector.MatchExpressions, func(r metav1.LabelSelectorRequirement) bool { return r.Key == k })
+}
+
+// matches reports whether the selector selects pods with labels.
+func (s Selector) matches(labels map[string]string) bool {
+	sel, err := metav1.LabelSelectorAsSelector(s.Selector)
+	return err == nil && s.Selector != nil && !sel.Empty() && sel.Matches(k8slabels.Set(labels))
+}
+
+// SelectorRole is what selecting a pod does.
+type SelectorRole string
+
+// The selector roles. A pod that RoleRoute selects gets traffic (a
+// Service); RoleGuard counts it (a PodDisruptionBudget); RoleOwn makes it
+// another controller's (a Deployment's selector): none of these may select
+// a twin. RolePolicy applies a NetworkPolicy to it and RolePeer lets it
+// reach what a NetworkPolicy guards: these a twin keeps where it can.
+const (
+	RoleRoute  SelectorRole = "routes traffic to"
+	RoleGuard  SelectorRole = "counts for disruption"
+	RoleOwn    SelectorRole = "owns"
+	RolePolicy SelectorRole = "applies network policy to"
+	RolePeer   SelectorRole = "admits as a network peer"
+)
+
+func (r SelectorRole) served() bool { return r == RoleRoute || r == RoleGuard || r == RoleOwn }
+
+// TwinPlan is what the twin of one workload is.
+type TwinPlan struct {
+	// Kind, APIVersion and Name are the twin's.
+	Kind, APIVersion, Name string
+	// Of is the original, KIND/NAME.
+	Of string
+	// Labels are the twin's pod labels; its selector is TwinLabel alone.
+	Labels map[string]string
+	// Dropped and Kept say which of the original's pod labels the twin
+	// has not, and has, and why.
+	Dropped, Kept []LabelNote
+	// KeepProbes keeps the containers' probes.
+	KeepProbes bool
+	// Claims is what a StatefulSet's twin does with its claims.
+	Claims TwinClaims
+	// Notes are what people should know: a changed kind, a shared claim.
+	Notes []string
+}
+
+// LabelNote is one pod label of the original and who selects on it.
+type LabelNote struct {
+	Key, Value string
+	By         []string // "Service web (routes traffic to)"
+}
+
+// twinKinds are the kinds a twin can be made of, and the kind it has.
+var twinKinds = map[string]struct{ kind, apiVersion, why string }{
+	"Deployment":            {"Deployment", "apps/v1", ""},
+	"StatefulSet":           {"StatefulSet", "apps/v1", ""},
+	"ReplicaSet":            {"ReplicaSet", "apps/v1", ""},
+	"ReplicationController": {"ReplicationController", "v1", ""},
+	"Pod":                   {"Pod", "v1", ""},
+	"Job":                   {"Job", "batch/v1", ""},
+	// A DaemonSet cannot be held to one pod; a Deployment of one replica
+	// keeps the pod template, and a controller that brings the pod back.
+	"DaemonSet": {"Deployment", "apps/v1", "a DaemonSet runs a pod on every node and cannot be held to one: the twin is a Deployment of one replica"},
+	// A CronJob's twin would run on the schedule again and again; a Job of
+	// its job template runs it once.
+	"CronJob": {"Job", "batch/v1", "a CronJob's twin runs its job template once, as a Job, instead of on the schedule"},
+}
+
+// maxTwinName is how long a twin's name may be, per kind: what the API
+// server allows, less what controllers add to it in the names and labels
+// of what they make (a StatefulSet's controller-revision-hash label is its
+// name, "-" and 10 characters, within a label's 63; a Job's name is the
+// job-name label of its pods).
+var maxTwinName = map[string]int{
+	"Deployment": 253 - 11, "ReplicaSet": 253 - 6, "ReplicationController": 253 - 6,
+	"StatefulSet": 63 - 11, "Pod": 253, "Job": 63,
+}
+
+// PlanTwin decides the twin of a selected workload of kind wk, with meta,
+// whose pods carry labels, in release rel.
+func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, rel Release) (*TwinPlan, error) {
+	if meta.IsHook() {
+		return nil, fmt.Errorf("twin mode: %s %s is a Helm hook, which has no twin (hooks run once, at a point of the release); leave it out (targets, %s: \"false\")", meta.Kind, meta.Name, InjectAnnotation)
+	}
+	to, ok := twinKinds[wk.Kind]
+	if !ok || !slices.Contains(BuiltinKinds, wk) {
+		return nil, fmt.Errorf("twin mode: %s %s has no twin: twins are made of Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Pods, and (with twin.jobs) Jobs and CronJobs", meta.Kind, meta.Name)
+	}
+	if wk.isJobLike() && !ptr.Deref(c.Twin.Jobs, false) {
+		return nil, fmt.Errorf("twin mode: a twin of %s %s would run the job again, side effects included: set spec.twin.jobs: true if that is what you want, or leave it out", meta.Kind, meta.Name)
+	}
+	p := &TwinPlan{Kind: to.kind, APIVersion: to.apiVersion, Of: meta.Kind + "/" + meta.Name,
+		KeepProbes: ptr.Deref(c.Twin.Probes, false), Claims: c.Twin.Claims, Labels: map[string]string{}}
+	if to.why != "" {
+		p.Notes = append(p.Notes, to.why)
+	}
+	p.Name = twinName(meta.Name, c.Twin.Suffix, maxTwinName[to.kind])
+	if rel.Objects[to.kind+"/"+meta.Namespace+"/"+p.Name] {
+		return nil, fmt.Errorf("twin mode: the twin of %s %s would be %s %s, which the release has already; set spec.twin.suffix", meta.Kind, meta.Name, to.kind, p.Name)
+	}
+
+	// The pod labels: none that a Service, a PodDisruptionBudget or a
+	// controller selects on (the original's own selector among them), so
+	// the twin takes no traffic and no other controller's pods, and counts
+	// for no budget; those that NetworkPolicies select on stay, so the same
+	// policies hold for the twin.
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		note := LabelNote{Key: k, Value: labels[k]}
+		served := false
+		for _, s := range rel.Selectors {
+			if s.uses(k, labels[k]) {
+				note.By = append(note.By, fmt.Sprintf("%s %s (%s)", s.Kind, s.Name, s.Role))
+				served = served || s.Role.served()
+			}
+		}
+		switch {
+		case served || k == TwinLabel:
+			p.Dropped = append(p.Dropped, note)
+		default:
+			p.Labels[k] = labels[k]
+			if len(note.By) > 0 {
+				p.Kept = append(p.Kept, note)
+			}
+		}
+	}
+	p.Labels[TwinLabel] = p.Name
+	for _, s := range rel.Selectors {
+		switch {
+		case s.Role.served() && s.matches(p.Labels):
+			// A selector of expressions alone (NotIn, DoesNotExist) can
+			// select pods for a label they lack.
+			return nil, fmt.Errorf("twin mode: %s %s %s every pod with the twin's labels %v: the twin of %s %s cannot be kept from it", s.Kind, s.Name, s.Role, p.Labels, meta.Kind, meta.Name)
+		case s.Role == RolePolicy && selectsOriginal(s, labels) && !s.matches(p.Labels):
+			p.Notes = append(p.Notes, fmt.Sprintf("NetworkPolicy %s selects the original on labels the twin cannot keep (it would take traffic): the policy does not hold for the twin", s.Name))
+		}
+	}
+	return p, nil
+}
+
+func selectsOriginal(s Selector, labels map[string]string) bool { return s.matches(labels) }
+
+// twinName is name and suffix, shortened with a hash of the name to fit
+// max.
+func twinName(name, suffix string, max int) string {
+	if len(name)+len(suffix) <= max {
+		return name + suffix
+	}
+	sum := sha256.Sum256([]byte(name))
+	keep := max - len(suffix) - 9
+	return strings.TrimRight(name[:keep], "-.") + "-" + hex.EncodeToString(sum[:])[:8] + suffix
+}
+
+// ExecLine returns the kubectl line that opens a shell in the twin.
+func (p *TwinPlan) ExecLine(namespace, container, shell string) string {
+	w := Workload{Kind: p.Kind, Namespace: namespace, Name: p.Name, Container: container, Shell: shell}
+	return w.ExecCommand()
+}

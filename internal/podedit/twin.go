@@ -1,0 +1,240 @@
+package podedit
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/internal/yamltree"
+)
+
+// MakeTwin builds, from the parsed workload root of kind wk, the twin that
+// plan says, as a new tree (root is not changed), and returns it with its
+// pod template, for the overlay. What the plan's notes do not say yet (a
+// hostPort dropped, a claim shared) is added to plan.Notes.
+func MakeTwin(root *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) (twin, tmpl *yaml.Node, err error) {
+	twin = yamltree.CopyNode(root, true)
+	clearComments(twin)
+	yamltree.MapSet(twin, "apiVersion", yamltree.Scalar(plan.APIVersion))
+	yamltree.MapSet(twin, "kind", yamltree.Scalar(plan.Kind))
+	yamltree.MapDelete(twin, "status")
+	meta, _, err := yamltree.MapEnsure(twin, "metadata", yaml.MappingNode)
+	if err != nil {
+		return nil, nil, errors.New("metadata: not a mapping")
+	}
+	spec := yamltree.MapGet(twin, "spec")
+	if wk.Kind == "CronJob" {
+		// The Job of the job template: its metadata joins the object's.
+		jt := yamltree.MapPath(twin, "spec", "jobTemplate")
+		for _, field := range []string{"labels", "annotations"} {
+			for _, kv := range pairs(yamltree.MapPath(jt, "metadata", field)) {
+				m, _, err := yamltree.MapEnsure(meta, field, yaml.MappingNode)
+				if err != nil {
+					return nil, nil, fmt.Errorf("metadata.%s: not a mapping", field)
+				}
+				yamltree.MapSet(m, kv[0].Value, kv[1])
+			}
+		}
+		spec = yamltree.MapGet(jt, "spec")
+		if spec == nil {
+			return nil, nil, errors.New("spec.jobTemplate.spec: missing")
+		}
+		yamltree.MapSet(twin, "spec", spec)
+	}
+	for _, key := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "managedFields", "generateName"} {
+		yamltree.MapDelete(meta, key)
+	}
+	yamltree.MapSet(meta, "name", yamltree.Scalar(plan.Name))
+	ann, _, err := yamltree.MapEnsure(meta, "annotations", yaml.MappingNode)
+	if err != nil {
+		return nil, nil, errors.New("metadata.annotations: not a mapping")
+	}
+	yamltree.MapSet(ann, overlay.TwinOfAnnotation, yamltree.Scalar(plan.Of))
+
+	selector := yamltree.Scalar(overlay.TwinLabel)
+	switch plan.Kind {
+	case "Pod":
+		tmpl = twin
+	case "Job":
+		yamltree.MapDelete(spec, "selector") // the Job controller makes its own
+		yamltree.MapDelete(spec, "manualSelector")
+		tmpl = yamltree.MapGet(spec, "template")
+	case "ReplicationController":
+		yamltree.MapSet(spec, "selector", mapping(selector, yamltree.Scalar(plan.Name)))
+		tmpl = yamltree.MapGet(spec, "template")
+	default:
+		yamltree.MapSet(spec, "selector", mapping(yamltree.Scalar("matchLabels"), mapping(selector, yamltree.Scalar(plan.Name))))
+		tmpl = yamltree.MapGet(spec, "template")
+	}
+	switch plan.Kind {
+	case "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController":
+		yamltree.MapSet(spec, "replicas", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "1"})
+		yamltree.MoveBefore(spec, "replicas", "selector")
+	}
+	if wk.Kind == "DaemonSet" {
+		yamltree.MapDelete(spec, "updateStrategy")
+		// One pod, never two at once: no surge over the node's ports.
+		yamltree.MapSet(spec, "strategy", mapping(yamltree.Scalar("type"), yamltree.Scalar("Recreate")))
+		yamltree.MoveBefore(spec, "strategy", "template")
+	}
+	if tmpl == nil || tmpl.Kind != yaml.MappingNode {
+		return nil, nil, errors.New("the pod template: missing or not a mapping")
+	}
+	tmeta, _, err := yamltree.MapEnsure(tmpl, "metadata", yaml.MappingNode)
+	if err != nil {
+		return nil, nil, errors.New("the pod template's metadata: not a mapping")
+	}
+	labels := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for k, v := range sortedMap(plan.Labels) {
+		labels.Content = append(labels.Content, yamltree.Scalar(k), yamltree.Scalar(v))
+	}
+	yamltree.MapSet(tmeta, "labels", labels)
+	if plan.Kind != "Pod" {
+		yamltree.MoveBefore(tmpl, "metadata", "spec")
+	}
+	pod := yamltree.MapGet(tmpl, "spec")
+	if pod == nil || pod.Kind != yaml.MappingNode {
+		return nil, nil, errors.New("the pod spec: missing or not a mapping")
+	}
+	if err := twinPod(pod, plan); err != nil {
+		return nil, nil, err
+	}
+	if plan.Kind == "StatefulSet" {
+		if err := twinClaims(spec, pod, root, plan); err != nil {
+			return nil, nil, err
+		}
+	}
+	return twin, tmpl, nil
+}
+
+// twinPod makes the pod spec a twin's: no probes (unless kept), no host
+// ports, claims of other pods read only.
+func twinPod(pod *yaml.Node, plan *overlay.TwinPlan) error {
+	hostPorts := 0
+	for _, list := range []string{"initContainers", "containers"} {
+		for _, c := range yamltree.Items(yamltree.MapGet(pod, list)) {
+			if !plan.KeepProbes {
+				for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
+					yamltree.MapDelete(c, probe)
+				}
+			}
+			for _, port := range yamltree.Items(yamltree.MapGet(c, "ports")) {
+				if yamltree.MapGet(port, "hostPort") != nil {
+					yamltree.MapDelete(port, "hostPort")
+					hostPorts++
+				}
+			}
+		}
+	}
+	if hostPorts > 0 {
+		plan.Notes = append(plan.Notes, fmt.Sprintf("%d hostPort(s) dropped: the twin would clash with the original on a node", hostPorts))
+	}
+	if v := yamltree.MapGet(pod, "hostNetwork"); v != nil && v.Value == "true" {
+		plan.Notes = append(plan.Notes, "the pod uses the node's network (hostNetwork): on the original's node the twin's ports clash with the original's, and it does not start there; its traffic isolation is only what the node's ports give")
+	}
+	for _, v := range yamltree.Items(yamltree.MapGet(pod, "volumes")) {
+		if claim := yamltree.MapGet(v, "persistentVolumeClaim"); claim != nil && claim.Kind == yaml.MappingNode {
+			yamltree.MapSet(claim, "readOnly", yamltree.Bool(true))
+			plan.Notes = append(plan.Notes, fmt.Sprintf("volume %q shares claim %q with the original, read only (a ReadWriteOnce claim mounts only on the node of the original's pod, a ReadWriteOncePod claim not at all: the twin then stays Pending)",
+				yamltree.Value(yamltree.MapGet(v, "name")), yamltree.Value(yamltree.MapGet(claim, "claimName"))))
+		}
+	}
+	return nil
+}
+
+// twinClaims gives a StatefulSet's twin fresh claims deleted with it, or
+// mounts the original's first pod's claims read only.
+func twinClaims(spec, pod, original *yaml.Node, plan *overlay.TwinPlan) error {
+	templates := yamltree.Items(yamltree.MapGet(spec, "volumeClaimTemplates"))
+	if len(templates) == 0 {
+		return nil
+	}
+	if plan.Claims == overlay.ClaimsFresh {
+		policy := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+			yamltree.Scalar("whenDeleted"), yamltree.Scalar("Delete"), yamltree.Scalar("whenScaled"), yamltree.Scalar("Delete")}}
+		yamltree.MapSet(spec, "persistentVolumeClaimRetentionPolicy", policy)
+		plan.Notes = append(plan.Notes, "the twin has claims of its own, made from the volumeClaimTemplates, empty, and deleted with it")
+		return nil
+	}
+	origName := yamltree.Value(yamltree.MapPath(original, "metadata", "name"))
+	volumes, _, err := yamltree.MapEnsure(pod, "volumes", yaml.SequenceNode)
+	if err != nil {
+		return errors.New("the pod spec's volumes: not a list")
+	}
+	var names []string
+	for _, t := range templates {
+		name := yamltree.Value(yamltree.MapPath(t, "metadata", "name"))
+		var modes []string
+		for _, m := range yamltree.Items(yamltree.MapPath(t, "spec", "accessModes")) {
+			modes = append(modes, m.Value)
+		}
+		claim := name + "-" + origName + "-0"
+		switch {
+		case slices.Contains(modes, "ReadWriteOncePod"):
+			return fmt.Errorf("twin.claims readOnly: claim %q is ReadWriteOncePod: only the original's pod can mount it; use twin.claims: fresh", claim)
+		case !slices.Contains(modes, "ReadOnlyMany") && !slices.Contains(modes, "ReadWriteMany"):
+			plan.Notes = append(plan.Notes, fmt.Sprintf("claim %q is ReadWriteOnce: the twin mounts it read only, and only on the node of the original's pod (elsewhere it stays Pending)", claim))
+		}
+		volumes.Content = append(volumes.Content, mapping(yamltree.Scalar("name"), yamltree.Scalar(name),
+			yamltree.Scalar("persistentVolumeClaim"), mapping(yamltree.Scalar("claimName"), yamltree.Scalar(claim), yamltree.Scalar("readOnly"), yamltree.Bool(true))))
+		names = append(names, name)
+	}
+	yamltree.MapDelete(spec, "volumeClaimTemplates")
+	for _, list := range []string{"initContainers", "containers"} {
+		for _, c := range yamltree.Items(yamltree.MapGet(pod, list)) {
+			for _, m := range yamltree.Items(yamltree.MapGet(c, "volumeMounts")) {
+				if slices.Contains(names, yamltree.Value(yamltree.MapGet(m, "name"))) {
+					yamltree.MapSet(m, "readOnly", yamltree.Bool(true))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// IsTwin reports whether a parsed object is a twin, made by MakeTwin.
+func IsTwin(root *yaml.Node) bool {
+	return yamltree.MapPath(root, "metadata", "annotations", overlay.TwinOfAnnotation) != nil
+}
+
+func clearComments(n *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		clearComments(c)
+	}
+}
+
+func mapping(kv ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv}
+}
+
+// pairs returns the key and value nodes of a mapping.
+func pairs(m *yaml.Node) [][2]*yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out [][2]*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out = append(out, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
+	}
+	return out
+}
+
+// sortedMap yields a map's entries in key order.
+func sortedMap(m map[string]string) func(yield func(string, string) bool) {
+	return func(yield func(string, string) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}

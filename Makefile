@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth fuzz lint bench update-golden demo clean flux flux-test package
+.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
 
 all: build
 
@@ -110,6 +110,12 @@ fuzz:
 
 e2e: build deps tools
 	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/e2e/ -v
+
+## e2e-keyfiles: PostgreSQL and ssh-keygen, which refuse key files with loose
+## modes, on the copies the rendered init container makes with fileMode and
+## owner (busybox, as the owner, on kubelet's volume layout; needs root).
+e2e-keyfiles: build deps
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/keyfiles/ -v
 
 ## e2e-geth: the seed scenario end to end: the real geth, Helm 3 and the
 ## built binary, busybox running the rendered init containers (needs root);

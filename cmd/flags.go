@@ -3,9 +3,12 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/debug-overlay/debug-overlay/generator"
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
@@ -63,7 +66,8 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	}
 	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
 	if !live {
-		fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place; repeatable")
+		fs.StringArrayVar(&o.CopyVolumes, "copy-volume", nil, "Copy this pod volume into an emptyDir as regular files and mount the copy in its place: NAME, or NAME:KEY=VALUE,... with keys "+
+			copyVolumeKeyNames()+" (modes in octal: fileMode=0600; owner: app, UID or UID:GID); repeatable")
 	}
 	fs.BoolVar(&o.IncludeHooks, "include-hooks", false, "Overlay Helm hook resources too (with native sidecars, so hook Jobs complete)")
 	if !live {
@@ -124,7 +128,11 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 		flagCfg.Targets = append(flagCfg.Targets, target)
 	}
 	for _, v := range o.CopyVolumes {
-		flagCfg.Copy.Volumes = append(flagCfg.Copy.Volumes, generator.CopyVolume{Name: v})
+		cv, err := parseCopyVolume(v)
+		if err != nil {
+			return cfg, err
+		}
+		flagCfg.Copy.Volumes = append(flagCfg.Copy.Volumes, cv)
 	}
 	return cfg.Merge(flagCfg), nil
 }
@@ -139,6 +147,87 @@ func parseTarget(s string) (generator.Target, error) {
 		return generator.Target{}, fmt.Errorf("--target %q: want KIND/NAME or NAME", s)
 	}
 	return generator.Target{Kind: kind, Name: name}, nil
+}
+
+// copyVolumeKey sets one field of a CopyVolume from a --copy-volume
+// KEY=VALUE pair; key is the field's name in the DebugOverlay schema.
+type copyVolumeKey struct {
+	key string
+	set func(cv *generator.CopyVolume, value string) error
+}
+
+// copyVolumeKeys are the keys --copy-volume takes, in the schema's order.
+var copyVolumeKeys = []copyVolumeKey{
+	{"fileMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.FileMode, v) }},
+	{"dirMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.DirMode, v) }},
+	{"owner", func(cv *generator.CopyVolume, v string) error {
+		cv.Owner = overlay.Owner(v)
+		return nil
+	}},
+	{"medium", func(cv *generator.CopyVolume, v string) error {
+		cv.Medium = overlay.Medium(v)
+		return nil
+	}},
+	{"sizeLimit", func(cv *generator.CopyVolume, v string) error {
+		q, err := resource.ParseQuantity(v)
+		cv.SizeLimit = &q
+		return err
+	}},
+	{"rewire", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Rewire, v) }},
+	{"optional", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Optional, v) }},
+}
+
+func setPerm(dst **overlay.Perm, v string) error {
+	m, err := overlay.ParsePerm(v)
+	*dst = &m
+	return err
+}
+
+func setBool(dst **bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	*dst = &b
+	return err
+}
+
+// copyVolumeKeyNames lists the keys --copy-volume takes.
+func copyVolumeKeyNames() string {
+	names := make([]string, len(copyVolumeKeys))
+	for i, k := range copyVolumeKeys {
+		names[i] = k.key
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseCopyVolume reads NAME or NAME:KEY=VALUE,...; the values are checked
+// with the rest of the configuration, except those that must first be
+// parsed (modes, sizes, booleans).
+func parseCopyVolume(s string) (generator.CopyVolume, error) {
+	name, opts, hasOpts := strings.Cut(s, ":")
+	cv := generator.CopyVolume{Name: name}
+	if name == "" || hasOpts && opts == "" {
+		return cv, fmt.Errorf("--copy-volume %q: want NAME or NAME:KEY=VALUE,...", s)
+	}
+	if !hasOpts {
+		return cv, nil
+	}
+	seen := map[string]bool{}
+	for _, opt := range strings.Split(opts, ",") {
+		key, value, ok := strings.Cut(opt, "=")
+		i := slices.IndexFunc(copyVolumeKeys, func(k copyVolumeKey) bool { return k.key == key })
+		switch {
+		case !ok || value == "":
+			return cv, fmt.Errorf("--copy-volume %q: %q: want KEY=VALUE", s, opt)
+		case i < 0:
+			return cv, fmt.Errorf("--copy-volume %q: unknown key %q (valid: %s)", s, key, copyVolumeKeyNames())
+		case seen[key]:
+			return cv, fmt.Errorf("--copy-volume %q: %s is given twice", s, key)
+		}
+		seen[key] = true
+		if err := copyVolumeKeys[i].set(&cv, value); err != nil {
+			return cv, fmt.Errorf("--copy-volume %q: %s: %w", s, key, err)
+		}
+	}
+	return cv, nil
 }
 
 func joinNames[T ~string](names []T) string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/debug-overlay/debug-overlay/generator"
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
@@ -90,6 +91,17 @@ spec:
 			},
 		},
 		{
+			name: "copy volumes with their options",
+			args: []string{"--copy-volume=keystore:fileMode=0600,owner=app", "--copy-volume=tls:dirMode=750,owner=1000:2000",
+				"--copy-volume=cfg:medium=Memory,sizeLimit=1Mi,rewire=false,optional=true", "--copy-volume=plain"},
+			want: generator.Config{Copy: generator.Copy{Volumes: []generator.CopyVolume{
+				{Name: "keystore", FileMode: ptr(overlay.Perm(0o600)), Owner: overlay.OwnerApp},
+				{Name: "tls", DirMode: ptr(overlay.Perm(0o750)), Owner: "1000:2000"},
+				{Name: "cfg", Medium: overlay.MediumMemory, SizeLimit: ptr(resource.MustParse("1Mi")), Rewire: ptr(false), Optional: ptr(true)},
+				{Name: "plain"},
+			}}},
+		},
+		{
 			name: "flags override the config file field by field",
 			args: []string{"--config", cfgFile, "--preset=toolbox"},
 			want: generator.Config{
@@ -126,6 +138,31 @@ spec:
 	}
 }
 
+func TestParseCopyVolumeRejectsBadShapes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{in: "", want: `--copy-volume "": want NAME or NAME:KEY=VALUE,...`},
+		{in: ":fileMode=0600", want: `want NAME or NAME:KEY=VALUE,...`},
+		{in: "keys:", want: `want NAME or NAME:KEY=VALUE,...`},
+		{in: "keys:fileMode", want: `--copy-volume "keys:fileMode": "fileMode": want KEY=VALUE`},
+		{in: "keys:fileMode=", want: `"fileMode=": want KEY=VALUE`},
+		{in: "keys:fileMode=0600,", want: `"": want KEY=VALUE`},
+		{in: "keys:mode=0600", want: `unknown key "mode" (valid: fileMode, dirMode, owner, medium, sizeLimit, rewire, optional)`},
+		{in: "keys:filemode=0600", want: `unknown key "filemode"`},
+		{in: "keys:fileMode=0600,fileMode=0400", want: "fileMode is given twice"},
+		{in: "keys:fileMode=0999", want: `--copy-volume "keys:fileMode=0999": fileMode: mode "0999": want octal digits, such as 0600`},
+		{in: "keys:dirMode=4755", want: `dirMode: mode "4755": more than 0777`},
+		{in: "keys:rewire=maybe", want: `rewire: strconv.ParseBool: parsing "maybe"`},
+		{in: "keys:sizeLimit=lots", want: "sizeLimit: quantities must match"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			_, err := parseCopyVolume(tc.in)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("parseCopyVolume(%q) = %v, want an error containing %q", tc.in, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseTargetRejectsBadShapes(t *testing.T) {
 	for _, s := range []string{"", "deployment/", "a/b/c"} {
 		if _, err := parseTarget(s); err == nil {
@@ -149,6 +186,15 @@ func TestRootCommand(t *testing.T) {
 		{
 			name: "copy volume rewires the mount", stdin: deployment, args: []string{"--enable", "--copy-volume=creds"},
 			wantOut: "name: creds-debug-copy\n",
+		},
+		{
+			name: "copy volume with a mode and an owner", stdin: deployment, args: []string{"--enable", "--copy-volume=creds:fileMode=0600,owner=1000"},
+			wantOut: "            - required\n            - '0600'\n            - keep\n            - keep\n",
+		},
+		{
+			name: "a bad owner from the flag is checked with the configuration", stdin: deployment,
+			args:    []string{"--enable", "--copy-volume=creds:owner=root"},
+			wantErr: `spec.copy.volumes[0].owner: "root": want app, UID or UID:GID: user "root" is not a number`,
 		},
 		{
 			name: "unknown preset lists the valid ones", stdin: deployment, args: []string{"--enable", "--preset=nope"},

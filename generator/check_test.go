@@ -85,6 +85,16 @@ func TestCheck(t *testing.T) {
 			checked:  true,
 		},
 		{
+			name:   "a refused copy is not also a missing one",
+			stream: checkStatefulSet,
+			config: Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "keystore", Owner: overlay.OwnerApp}, {Name: "nope"}}}},
+			problems: []string{
+				`document 1 (StatefulSet app) from app/templates/sts.yaml: spec.template.spec: copy.volumes[0].owner: app, but container "app" has no runAsUser`,
+				`spec.copy.volumes[1]: no selected workload has a volume named "nope"`,
+			},
+			checked: true,
+		},
+		{
 			name:     "nothing selected is a warning",
 			stream:   "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
 			config:   Config{Enabled: ptr.To(true)},

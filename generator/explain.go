@@ -51,6 +51,9 @@ func (r *Report) Explain(w io.Writer) error {
 				rewire = "the app mounts the copy instead of the volume"
 			}
 			fmt.Fprintf(&b, "  volume %q copied as regular files into emptyDir %q (%s); %s\n", c.Volume, c.Into, medium, rewire)
+			if perms := c.Perms(); perms != "" {
+				fmt.Fprintf(&b, "    copies: %s\n", perms)
+			}
 		}
 		if cmd := wl.ExecCommand(); cmd != "" {
 			fmt.Fprintf(&b, "  shell: %s\n", cmd)

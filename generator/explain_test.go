@@ -45,6 +45,14 @@ func TestReportExplain(t *testing.T) {
 						Kind: "CronJob", Name: "backup", Container: "debug", Shell: "sh", Native: true,
 						Copies: []overlay.Copied{{Volume: "cfg", Into: "cfg-debug-copy"}},
 					},
+					{
+						Kind: "StatefulSet", Name: "db", Container: "debug", Shell: "ash",
+						Copies: []overlay.Copied{
+							{Volume: "tls", Into: "tls-debug-copy", Medium: corev1.StorageMediumMemory, Rewire: true, FileMode: ptr.To(overlay.Perm(0o600)),
+								DirMode: ptr.To(overlay.Perm(0o700)), Owner: "999:2000", OwnerFrom: "app: runAsUser of the pod, fsGroup of the pod"},
+							{Volume: "conf", Into: "conf-debug-copy", Rewire: true, Owner: "999:2000"},
+						},
+					},
 				},
 				Findings: []Finding{{Document: "document 1 (Deployment shop/api)", Message: "something to know"}},
 			},
@@ -57,6 +65,13 @@ CronJob backup
   debug container "debug": native sidecar (init container, restartPolicy: Always), profile general
   volume "cfg" copied as regular files into emptyDir "cfg-debug-copy" (disk); the app still mounts the original volume
   shell: kubectl exec -it <pod> -c debug -- sh (find the pod of this CronJob first)
+StatefulSet db
+  debug container "debug": sidecar container, profile general
+  volume "tls" copied as regular files into emptyDir "tls-debug-copy" (memory); the app mounts the copy instead of the volume
+    copies: files 0600, directories 0700, owner 999:2000 (app: runAsUser of the pod, fsGroup of the pod)
+  volume "conf" copied as regular files into emptyDir "conf-debug-copy" (disk); the app mounts the copy instead of the volume
+    copies: owner 999:2000
+  shell: kubectl exec -it statefulset/db -c debug -- ash
 warning: document 1 (Deployment shop/api): something to know
 `,
 		},

@@ -32,7 +32,8 @@ func addGoldenSeeds(f *testing.F) {
 	}
 }
 
-// FuzzRender feeds arbitrary streams to Render, enabled and with a copy:
+// FuzzRender feeds arbitrary streams to Render, enabled and with a copy
+// (plain, and with modes and an owner):
 // it must not panic, and must either fail without output or give a stream
 // that keeps every document, re-parses, renders again to itself and strips
 // back to the input.
@@ -42,6 +43,9 @@ func FuzzRender(f *testing.F) {
 	configs := []Config{
 		{Enabled: ptr.To(true)},
 		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config"}}}},
+		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{
+			{Name: "config", FileMode: ptr.To(overlay.Perm(0o600)), DirMode: ptr.To(overlay.Perm(0o700)), Owner: overlay.OwnerApp}}}},
+		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config", FileMode: ptr.To(overlay.Perm(0o400)), Owner: "1000:2000"}}}},
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, cfg := range configs {

@@ -373,6 +373,9 @@ func workloadResult(w Workload, items []*kyaml.RNode) *Result {
 	fmt.Fprintf(&b, "debug container %q added (%s)", w.Container, mode)
 	for _, c := range w.Copies {
 		fmt.Fprintf(&b, "; volume %q copied into emptyDir %q", c.Volume, c.Into)
+		if perms := c.Perms(); perms != "" {
+			fmt.Fprintf(&b, ", copies: %s", perms)
+		}
 	}
 	if cmd := w.ExecCommand(); cmd != "" {
 		b.WriteString("; shell: " + cmd)

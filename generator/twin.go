@@ -191,6 +191,7 @@ func (st *run) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.N
 		Annotations: yamltree.StringMap(yamltree.MapPath(twin, "metadata", "annotations"))}
 	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: podedit.NewTree(twinTmpl), Field: twinKind.TemplatePath, Kind: twinKind, Meta: twinMeta, Sel: sel})
 	if err != nil {
+		st.noteCopies(w)
 		return nil, &docError{label: label, err: fmt.Errorf("its twin %s %s: %w", plan.Kind, plan.Name, err)}
 	}
 	w.Twin = plan

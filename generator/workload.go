@@ -167,6 +167,7 @@ func (st *run) workload(e entry, wk overlay.WorkloadKind, meta overlay.Meta, sel
 	}
 	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: edit, Field: wk.TemplatePath, Kind: wk, Meta: meta, Sel: sel})
 	if err != nil {
+		st.noteCopies(w)
 		return false, &docError{label: label, err: err}
 	}
 	st.record(e, label, w, notes)
@@ -201,13 +202,23 @@ func (st *run) admit(e *entry, meta overlay.Meta, sel overlay.Selection, osName 
 
 // record adds what the overlay did to a workload to the report.
 func (st *run) record(e entry, label string, w *overlay.Workload, notes []string) {
-	for _, c := range w.Copies {
-		st.copySeen[c.Volume] = true
-	}
+	st.noteCopies(w)
 	w.Source = e.h.Source
 	st.report.Workloads = append(st.report.Workloads, *w)
 	for _, n := range notes {
 		st.report.Findings = append(st.report.Findings, Finding{Document: label, Message: n})
+	}
+}
+
+// noteCopies notes the copied volumes a workload has, also when Apply
+// refused to copy them (w then names them in Copies; w may be nil), so
+// that they are not reported as volumes no workload has.
+func (st *run) noteCopies(w *overlay.Workload) {
+	if w == nil {
+		return
+	}
+	for _, c := range w.Copies {
+		st.copySeen[c.Volume] = true
 	}
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests run for real: busybox-static (the shell
-# that runs the generated copy script) and etcd-server (behind the real
-# kube-apiserver of test/cluster).
+# that runs the generated copy script), etcd-server (behind the real
+# kube-apiserver of test/cluster), and postgresql and openssh-client (programs
+# that refuse key files with loose modes, run on the copies by test/keyfiles).
 set -euo pipefail
 
-pkgs=(busybox-static etcd-server)
+pkgs=(busybox-static etcd-server postgresql openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -82,7 +82,10 @@ func (t *Pod) path(field string) string {
 }
 
 // Apply overlays one pod template through its editor and returns what it
-// did, and notes worth telling.
+// did, and notes worth telling. When it refuses to copy a volume the pod
+// has, it returns, with the error, a Workload whose Copies name (by Volume
+// alone) the copied volumes it found, so that they are not also reported
+// as missing.
 func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	pod, err := t.Edit.PodSpec()
 	if err != nil {
@@ -121,26 +124,43 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	rename := map[string]string{}       // in the app containers: rewired copies
 	mirrorRename := map[string]string{} // in the sidecar: every copy
 	var jobs []copyJob
-	for _, cv := range cfg.Copy.Volumes {
+	vols := map[string]corev1.Volume{}
+	var found []Copied
+	refuse := func(err error) (*Workload, []string, error) { return &Workload{Copies: found}, nil, err }
+	for ci, cv := range cfg.Copy.Volumes {
 		i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
 		if i < 0 {
 			continue
 		}
-		job, err := planCopy(cv, pod.Volumes[i])
+		found = append(found, Copied{Volume: cv.Name})
+		job, err := planCopy(ci, cv, pod.Volumes[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err)
+			return refuse(fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err))
 		}
 		if slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
-			return nil, nil, fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
-				t.path("spec.volumes"), cv.Name, job.copyName)
+			return refuse(fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
+				t.path("spec.volumes"), cv.Name, job.copyName))
 		}
 		jobs = append(jobs, job)
+		vols[job.volume] = pod.Volumes[i]
+	}
+	owner, err := o.planOwner(pod, t.Sel.Containers, jobs, vols)
+	if err != nil {
+		return refuse(fmt.Errorf("%s: %w", t.path("spec"), err))
+	}
+	for _, job := range jobs {
+		cv := cfg.Copy.Volumes[job.index]
 		rewire := cv.Rewire == nil || *cv.Rewire
 		if rewire {
 			rename[job.volume] = job.copyName
 		}
 		mirrorRename[job.volume] = job.copyName
-		w.Copies = append(w.Copies, Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire})
+		copied := Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire,
+			FileMode: job.fileMode, DirMode: job.dirMode}
+		if owner != nil {
+			copied.Owner, copied.OwnerFrom = owner.String(), owner.from
+		}
+		w.Copies = append(w.Copies, copied)
 		if err := add(false, "volumes", copyVolume(job, cv.SizeLimit)); err != nil {
 			return nil, nil, err
 		}
@@ -148,11 +168,15 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	}
 	st.Rewired = t.Edit.Rewire(rename)
 	if len(jobs) > 0 {
-		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs)
+		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs, owner)
 		if note := fitResources(pod, &c); note != "" {
 			notes = append(notes, note)
 		}
-		o.profile.Apply(pod, &c, true, user)
+		helperUser := user
+		if owner != nil {
+			helperUser = owner.uid
+		}
+		o.profile.Apply(pod, &c, true, helperUser)
 		if err := add(true, "initContainers", c); err != nil {
 			return nil, nil, err
 		}
@@ -173,6 +197,9 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 		w.Mounts = append(w.Mounts, m.MountPath)
 	}
 	if note := fitResources(pod, &sidecar); note != "" {
+		notes = append(notes, note)
+	}
+	if note := sidecarReadNote(owner, jobs, pod, &sidecar); note != "" && *cfg.Sidecar.MirrorMounts {
 		notes = append(notes, note)
 	}
 	if w.Native {
@@ -210,6 +237,36 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
 	}
 	return w, notes, nil
+}
+
+// planOwner picks the user the copy init container runs as (nil for its
+// own) and refuses what that user cannot do: run as root where the copy
+// container must not, or read a volume's files.
+func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []copyJob, vols map[string]corev1.Volume) (*copyUser, error) {
+	owner, err := planCopyUser(jobs, o.cfg.Copy.Volumes, pod, targetNames)
+	if err != nil || owner == nil {
+		return nil, err
+	}
+	if owner.uid == 0 {
+		// Where the profile or the pod asks for non-root, the profile
+		// gives the copy container runAsNonRoot.
+		c := corev1.Container{}
+		o.profile.Apply(pod, &c, true, 0)
+		if c.SecurityContext != nil && ptr.Deref(c.SecurityContext.RunAsNonRoot, false) {
+			why := "the pod's securityContext.runAsNonRoot"
+			if o.cfg.Sidecar.Profile == ProfileRestricted {
+				why = "the restricted profile"
+			}
+			return nil, fmt.Errorf("%s: the copies would belong to root (%s), but %s runs the copy init container as non-root; give a non-root owner",
+				owner.field, owner.describe(), why)
+		}
+	}
+	for _, job := range jobs {
+		if err := checkReadable(owner, vols[job.volume], pod); err != nil {
+			return nil, err
+		}
+	}
+	return owner, nil
 }
 
 // checkNames refuses a pod that already has a container named like ours.

@@ -178,7 +178,9 @@ type Sidecar struct {
 
 // Copy describes the copy init container and the volumes it copies.
 type Copy struct {
-	// Image runs the copy script; it needs a POSIX sh, cp and rm. Default busybox:1.36.
+	// Image runs the copy script; it needs a POSIX sh, cp and rm, and find,
+	// chmod and chgrp when a volume asks for a fileMode, dirMode or owner.
+	// Default busybox:1.36.
 	Image string `json:"image,omitempty"`
 	// Volumes to copy, by the name of the pod volume.
 	Volumes []CopyVolume `json:"volumes,omitempty"`
@@ -196,6 +198,16 @@ type CopyVolume struct {
 	Rewire *bool `json:"rewire,omitempty"`
 	// Optional lets the copy succeed when the volume is empty; default: the volume's own optional.
 	Optional *bool `json:"optional,omitempty"`
+	// FileMode is the mode of every copied file; default: the mode kubelet
+	// gave it in the volume.
+	FileMode *Perm `json:"fileMode,omitempty"`
+	// DirMode is the mode of every directory in the copy (items[].path with
+	// a slash), not of the emptyDir itself; default: kubelet's.
+	DirMode *Perm `json:"dirMode,omitempty"`
+	// Owner owns the copies: OwnerApp, "UID" or "UID:GID". The copy init
+	// container runs as that user. Default: the copy container's own user
+	// (the image's, or the restricted profile's).
+	Owner Owner `json:"owner,omitempty"`
 }
 
 // Default returns the configuration every layer is merged onto.
@@ -305,6 +317,23 @@ func (c Config) Validate() error {
 		seen[v.Name] = true
 		if v.Medium != "" && !slices.Contains(Media, v.Medium) {
 			bad(field+".medium", "unknown medium %q (valid: %s)", v.Medium, joinNames(Media))
+		}
+		for _, m := range []struct {
+			name string
+			mode *Perm
+		}{{"fileMode", v.FileMode}, {"dirMode", v.DirMode}} {
+			if m.mode != nil {
+				if msg := validPerm(*m.mode); msg != "" {
+					bad(field+"."+m.name, "%s", msg)
+				}
+			}
+		}
+		if v.Owner != "" {
+			if err := v.Owner.validate(); err != nil {
+				bad(field+".owner", "%v", err)
+			} else if uid, _, err := v.Owner.ids(); err == nil && uid == 0 && s.Profile == ProfileRestricted {
+				bad(field+".owner", "%q is root, and the restricted profile runs the copy init container as non-root; give a non-root user", string(v.Owner))
+			}
 		}
 	}
 	if len(c.Copy.Volumes) > 0 && c.Copy.Image == "" {

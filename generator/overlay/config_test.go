@@ -67,7 +67,8 @@ func TestConfigValidate(t *testing.T) {
 			name: "every problem at once",
 			layer: Config{
 				Sidecar: Sidecar{Name: "Debug_1", Preset: "fancy", Profile: "root", Native: "sometimes", ImagePullPolicy: "Sometimes", RunAsUser: ptr.To(int64(0))},
-				Copy:    Copy{Image: "", Volumes: []CopyVolume{{Name: "a"}, {Name: "a", Medium: "SSD"}, {}}},
+				Copy: Copy{Image: "", Volumes: []CopyVolume{{Name: "a"}, {Name: "a", Medium: "SSD"}, {},
+					{Name: "b", FileMode: ptr.To(Perm(600)), DirMode: ptr.To(Perm(-1)), Owner: "postgres"}}},
 				Targets: []Target{{Name: "[x"}},
 				Kinds:   []WorkloadKind{{Group: "x"}},
 			},
@@ -81,10 +82,26 @@ func TestConfigValidate(t *testing.T) {
 				`spec.copy.volumes[1].name: volume "a" is listed twice`,
 				`spec.copy.volumes[1].medium: unknown medium "SSD" (valid: auto, Memory, Disk)`,
 				`spec.copy.volumes[2].name: required`,
+				`spec.copy.volumes[3].fileMode: 600 is octal 01130, more than 0777: write modes in octal, digits 0 to 7 with a leading zero, as 0600`,
+				`spec.copy.volumes[3].dirMode: -1 is not a mode: modes are 0 to 0777`,
+				`spec.copy.volumes[3].owner: "postgres": want app, UID or UID:GID: user "postgres" is not a number`,
 				`spec.copy.image: required when volumes are copied`,
 				`spec.targets[0].name: bad pattern "[x"`,
 				`spec.kinds[0].kind: required`,
 			},
+		},
+		{
+			name: "modes and owners at their limits",
+			layer: Config{Copy: Copy{Image: "busybox", Volumes: []CopyVolume{
+				{Name: "a", FileMode: ptr.To(Perm(0)), DirMode: ptr.To(Perm(0o777)), Owner: "0:0"},
+				{Name: "b", Owner: "2147483647:2147483647"},
+				{Name: "c", Owner: OwnerApp},
+			}}},
+		},
+		{
+			name:  "root owner under the restricted profile",
+			layer: Config{Sidecar: Sidecar{Profile: ProfileRestricted}, Copy: Copy{Image: "busybox", Volumes: []CopyVolume{{Name: "a", Owner: "0:1000"}}}},
+			want:  []string{`spec.copy.volumes[0].owner: "0:1000" is root, and the restricted profile runs the copy init container as non-root`},
 		},
 		{
 			name:  "custom preset needs an image",

@@ -30,11 +30,49 @@ const CopyContainerName = "debug-overlay-copy"
 // required Secret or ConfigMap (or a required key of it) is missing, so an
 // empty mount is an object that exists with no keys, which the app copes
 // with unaided; failing there would make the overlay break a working pod.
-const copyScript = `set -eu
+var copyScript = buildCopyScript(false)
+
+// copyPermsScript is copyScript for pods where a copied volume asks for a
+// fileMode, a dirMode or an owner. It is run as
+//
+//	sh -c copyPermsScript debug-overlay-copy SRC DST OPTIONAL FILEMODE DIRMODE GROUP...
+//
+// where FILEMODE and DIRMODE are octal modes and GROUP a numeric group ID,
+// each "keep" when not asked. After copying it sets the group of every copy
+// (kubelet makes an emptyDir setgid to the pod's fsGroup, so without that
+// the copies would get the fsGroup), then the mode of every file, then of
+// every directory, deepest first so that a mode without search permission
+// does not keep find out of what is left to do. The container runs as the
+// owner, and the owner may do all of that without any capability: chmod on
+// its own files, chgrp to its own group. Before removing an earlier run's
+// copy it gives the owner back access to its directories. Files and
+// directories get exactly the modes asked: chmod with an octal mode also
+// clears the setgid bit directories inherit from the emptyDir.
+var copyPermsScript = buildCopyScript(true)
+
+// buildCopyScript writes copyScript, or with perms copyPermsScript.
+func buildCopyScript(perms bool) string {
+	args, vars, prepare, finish := "3", "src=$1 dst=$2 optional=$3", "", ""
+	if perms {
+		args, vars = "6", "src=$1 dst=$2 optional=$3 filemode=$4 dirmode=$5 group=$6"
+		prepare = `  find "$dst" -mindepth 1 -type d -exec chmod u+rwx {} \;
+`
+		finish = `  if [ "$group" != keep ]; then
+    find "$dst" -mindepth 1 -exec chgrp "$group" {} +
+  fi
+  if [ "$filemode" != keep ]; then
+    find "$dst" -mindepth 1 -type f -exec chmod "$filemode" {} +
+  fi
+  if [ "$dirmode" != keep ]; then
+    find "$dst" -mindepth 1 -depth -type d -exec chmod "$dirmode" {} +
+  fi
+`
+	}
+	return `set -eu
 umask 0
-while [ "$#" -ge 3 ]; do
-  src=$1 dst=$2 optional=$3
-  shift 3
+while [ "$#" -ge ` + args + ` ]; do
+  ` + vars + `
+  shift ` + args + `
   if [ ! -d "$src" ]; then
     if [ "$optional" = optional ]; then
       echo "debug-overlay-copy: source $src is not mounted; optional, skipped"
@@ -43,16 +81,21 @@ while [ "$#" -ge 3 ]; do
     echo "debug-overlay-copy: source $src is not mounted" >&2
     exit 1
   fi
-  rm -rf -- "$dst"/* "$dst"/.[!.]* "$dst"/..?*
+` + prepare + `  rm -rf -- "$dst"/* "$dst"/.[!.]* "$dst"/..?*
   n=0
   for entry in "$src"/* "$src"/.[!.]*; do
     [ -e "$entry" ] || [ -L "$entry" ] || continue
     cp -RL -- "$entry" "$dst"/
     n=$((n + 1))
   done
-  echo "debug-overlay-copy: copied $n entries from $src to $dst"
+` + finish + `  echo "debug-overlay-copy: copied $n entries from $src to $dst"
 done
 `
+}
+
+// keepArg stands for a mode or group that is not asked in copyPermsScript's
+// arguments.
+const keepArg = "keep"
 
 const (
 	copySourceRoot = "/debug-overlay/src/"
@@ -61,16 +104,19 @@ const (
 
 // copyJob is one volume to copy within a pod.
 type copyJob struct {
+	index    int    // of the CopyVolume in Copy.Volumes
 	volume   string // the pod volume
 	copyName string // the emptyDir receiving its files
 	medium   corev1.StorageMedium
 	secret   bool
 	optional bool
+	fileMode *Perm
+	dirMode  *Perm
 }
 
 // planCopy checks that vol can be copied and says how.
-func planCopy(cv CopyVolume, vol corev1.Volume) (copyJob, error) {
-	job := copyJob{volume: vol.Name, copyName: copyVolumeName(vol.Name)}
+func planCopy(index int, cv CopyVolume, vol corev1.Volume) (copyJob, error) {
+	job := copyJob{index: index, volume: vol.Name, copyName: copyVolumeName(vol.Name), fileMode: cv.FileMode, dirMode: cv.DirMode}
 	switch src := vol.VolumeSource; {
 	case src.Secret != nil:
 		job.secret = true
@@ -136,13 +182,22 @@ func copyVolume(job copyJob, sizeLimit *resource.Quantity) corev1.Volume {
 	}
 }
 
-// copyContainer is the init container that fills the copies.
-func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob) corev1.Container {
+// copyContainer is the init container that fills the copies, run as user
+// when one is given.
+func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob, user *copyUser) corev1.Container {
+	perms := user != nil
+	for _, job := range jobs {
+		perms = perms || job.fileMode != nil || job.dirMode != nil
+	}
+	script := copyScript
+	if perms {
+		script = copyPermsScript
+	}
 	c := corev1.Container{
 		Name:            CopyContainerName,
 		Image:           image,
 		ImagePullPolicy: pull,
-		Command:         []string{"sh", "-c", copyScript, CopyContainerName},
+		Command:         []string{"sh", "-c", script, CopyContainerName},
 		Resources: corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{
 				corev1.ResourceCPU:    resource.MustParse("10m"),
@@ -154,6 +209,13 @@ func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob) corev1.
 			},
 		},
 	}
+	group := keepArg
+	if user != nil {
+		c.SecurityContext = &corev1.SecurityContext{RunAsUser: ptr.To(user.uid), RunAsGroup: user.gid}
+		if user.gid != nil {
+			group = strconv.FormatInt(*user.gid, 10)
+		}
+	}
 	for i, job := range jobs {
 		src := copySourceRoot + strconv.Itoa(i)
 		dst := copyDestRoot + strconv.Itoa(i)
@@ -162,10 +224,21 @@ func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob) corev1.
 			optional = "optional"
 		}
 		c.Args = append(c.Args, src, dst, optional)
+		if perms {
+			c.Args = append(c.Args, modeArg(job.fileMode), modeArg(job.dirMode), group)
+		}
 		c.VolumeMounts = append(c.VolumeMounts,
 			corev1.VolumeMount{Name: job.volume, MountPath: src, ReadOnly: true},
 			corev1.VolumeMount{Name: job.copyName, MountPath: dst},
 		)
 	}
 	return c
+}
+
+// modeArg writes a mode for copyPermsScript.
+func modeArg(m *Perm) string {
+	if m == nil {
+		return keepArg
+	}
+	return m.String()
 }

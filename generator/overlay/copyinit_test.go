@@ -13,10 +13,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // The tests in this file run copyScript, as copyContainer emits it, under the
@@ -170,8 +174,11 @@ func wantTree(t *testing.T, src string, payload map[string]kubeletFile) map[stri
 	return w
 }
 
-// diffCopiedTrees reports the differences between two trees as (-want +got).
-func diffCopiedTrees(want, got map[string]copiedEntry) string {
+// diffTrees reports the differences between two trees as (-want +got).
+func diffTrees[E interface {
+	comparable
+	fmt.Stringer
+}](want, got map[string]E) string {
 	var keys []string
 	for k := range want {
 		keys = append(keys, k)
@@ -210,8 +217,16 @@ type copySandbox struct {
 	// asUser, when not negative, runs the script as that uid and gid with no
 	// supplementary groups.
 	asUser int
-	// script, when set, replaces copyScript in the container's command.
-	script string
+	// owner, when set, is the copy container's user: the script runs as its
+	// runAsUser and runAsGroup (the user's own ID as group when it has
+	// none, as for an image whose /etc/passwd gives the user its own
+	// group), and in groups.
+	owner  *copyUser
+	groups []int64
+	// script, when set, replaces the script in the container's command;
+	// editArgs, when set, changes its arguments.
+	script   string
+	editArgs func(args []string)
 }
 
 func newCopySandbox(t *testing.T) *copySandbox {
@@ -269,8 +284,9 @@ func (sb *copySandbox) checkWork(t *testing.T) {
 // copyDirs is one volume to copy: the paths its source and copy are at in
 // the test, and whether it is optional.
 type copyDirs struct {
-	src, dst string
-	optional bool
+	src, dst          string
+	optional          bool
+	fileMode, dirMode *Perm
 }
 
 // copyResult is how one run of the init container ended.
@@ -286,13 +302,19 @@ func (sb *copySandbox) runCopy(t *testing.T, vols ...copyDirs) copyResult {
 	t.Helper()
 	var jobs []copyJob
 	paths := map[string]string{}
+	perms := sb.owner != nil
 	for i, v := range vols {
 		name := "vol-" + strconv.Itoa(i)
-		jobs = append(jobs, copyJob{volume: name, copyName: copyVolumeName(name), optional: v.optional})
+		jobs = append(jobs, copyJob{volume: name, copyName: copyVolumeName(name), optional: v.optional, fileMode: v.fileMode, dirMode: v.dirMode})
+		perms = perms || v.fileMode != nil || v.dirMode != nil
 	}
-	c := copyContainer("busybox:1.36", corev1.PullIfNotPresent, jobs)
+	c := copyContainer("busybox:1.36", corev1.PullIfNotPresent, jobs, sb.owner)
 
-	if want := []string{"sh", "-c", copyScript, CopyContainerName}; !slices.Equal(c.Command, want) {
+	script, stride := copyScript, 3
+	if perms {
+		script, stride = copyPermsScript, 6
+	}
+	if want := []string{"sh", "-c", script, CopyContainerName}; !slices.Equal(c.Command, want) {
 		t.Fatalf("copy container command = %q, want %q", c.Command, want)
 	}
 	for _, m := range c.VolumeMounts {
@@ -308,15 +330,21 @@ func (sb *copySandbox) runCopy(t *testing.T, vols ...copyDirs) copyResult {
 			}
 		}
 	}
-	if len(c.Args) != 3*len(jobs) {
-		t.Fatalf("copy container args = %q, want SRC DST OPTIONAL for each of %d volumes", c.Args, len(jobs))
+	if len(c.Args) != stride*len(jobs) {
+		t.Fatalf("copy container args = %q, want %d for each of %d volumes", c.Args, stride, len(jobs))
 	}
 	args := slices.Clone(c.Command[1:])
 	if sb.script != "" {
 		args[1] = sb.script
 	}
+	group := keepArg
+	if sb.owner != nil && sb.owner.gid != nil {
+		group = strconv.FormatInt(*sb.owner.gid, 10)
+	}
 	for i, a := range c.Args {
-		switch i % 3 {
+		v := vols[i/stride]
+		var want string
+		switch i % stride {
 		case 0, 1:
 			p, ok := paths[a]
 			if !ok {
@@ -324,23 +352,41 @@ func (sb *copySandbox) runCopy(t *testing.T, vols ...copyDirs) copyResult {
 			}
 			a = p
 		case 2:
-			if wantOpt := map[bool]string{true: "optional", false: "required"}[vols[i/3].optional]; a != wantOpt {
-				t.Fatalf("copy container arg %d = %q, want %q", i, a, wantOpt)
-			}
+			want = map[bool]string{true: "optional", false: "required"}[v.optional]
+		case 3:
+			want = modeArg(v.fileMode)
+		case 4:
+			want = modeArg(v.dirMode)
+		case 5:
+			want = group
+		}
+		if want != "" && a != want {
+			t.Fatalf("copy container arg %d = %q, want %q", i, a, want)
 		}
 		args = append(args, a)
+	}
+	if sb.editArgs != nil {
+		sb.editArgs(args[3:])
 	}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	name := filepath.Join(sb.bin, c.Command[0])
-	if sb.asUser >= 0 && os.Geteuid() == 0 {
+	uid, gid := int64(sb.asUser), int64(sb.asUser)
+	if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		uid, gid = *sc.RunAsUser, *sc.RunAsUser
+		if sc.RunAsGroup != nil {
+			gid = *sc.RunAsGroup
+		}
+	} else if sb.owner != nil {
+		t.Fatalf("the copy container has no runAsUser, want %d: %+v", sb.owner.uid, c.SecurityContext)
+	}
+	if uid >= 0 && os.Geteuid() == 0 {
 		setpriv, err := exec.LookPath("setpriv")
 		if err != nil {
 			t.Fatalf("running the copy as a non-root user needs setpriv (util-linux): %v", err)
 		}
-		id := strconv.Itoa(sb.asUser)
-		args = append([]string{"--reuid=" + id, "--regid=" + id, "--clear-groups", "--", name}, args...)
+		args = append(append(testenv.SetprivArgs(uid, gid, sb.groups), name), args...)
 		name = setpriv
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -371,7 +417,7 @@ func checkCopied(t *testing.T, run copyResult, v copyDirs, payload map[string]ku
 			t.Errorf("%q in the copy is kubelet's: names starting with .. must not be copied", p)
 		}
 	}
-	if d := diffCopiedTrees(wantTree(t, v.src, payload), got); d != "" {
+	if d := diffTrees(wantTree(t, v.src, payload), got); d != "" {
 		t.Errorf("copy of %s differs (-want +got):\n%s", v.src, d)
 	}
 	top := map[string]bool{}
@@ -706,5 +752,228 @@ func TestKubeletWriteLayout(t *testing.T) {
 	}
 	if info, err := os.Lstat(filepath.Join(dir, ts, "a")); err != nil || !info.IsDir() {
 		t.Errorf("a/b/c.txt's first segment is not a directory inside %s: %v", ts, err)
+	}
+}
+
+// ownedEntry is what a copy holds at one path, with its owner.
+type ownedEntry struct {
+	copiedEntry
+	uid, gid uint32
+}
+
+func (e ownedEntry) String() string { return fmt.Sprintf("%v %d:%d", e.copiedEntry, e.uid, e.gid) }
+
+// snapshotOwned reads the tree under root like snapshotTree, with owners.
+func snapshotOwned(t *testing.T, root string) map[string]ownedEntry {
+	t.Helper()
+	got := map[string]ownedEntry{}
+	for p, e := range snapshotTree(t, root) {
+		info, err := os.Lstat(filepath.Join(root, p))
+		mustNoErr(t, err)
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			t.Fatalf("%s: no owner in %T", p, info.Sys())
+		}
+		got[p] = ownedEntry{copiedEntry: e, uid: st.Uid, gid: st.Gid}
+	}
+	return got
+}
+
+// needRoot fails a test that must act as kubelet does: write root's files,
+// give them a group, and run the copy as another user.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("this test must run as root: it lays out volumes as kubelet does (root's files, fsGroup) and runs the copy as the owner with setpriv")
+	}
+}
+
+// TestCopyPermsScript runs copyPermsScript as the owner the pod asks for,
+// as kubelet runs it: the source is a Secret volume in kubelet's layout,
+// root's files, and with an fsGroup kubelet's group ownership of that
+// volume and of the emptyDir (setgid, group-writable), and the fsGroup
+// among the container's groups. The copies must belong to the owner, have
+// exactly the modes asked (or kubelet's), and the same content, and a
+// restart must copy again over them whatever modes they got.
+func TestCopyPermsScript(t *testing.T) {
+	needRoot(t)
+	const uid, gid, fsGroup = 1000, 3000, 2000
+	mode := func(m Perm) *Perm { return &m }
+	tests := []struct {
+		name              string
+		owner             *copyUser
+		fsGroup           bool
+		fileMode, dirMode *Perm
+		// want is the owner of every copy; wantFile and wantDir the mode of
+		// each file and directory, 0 for the source's.
+		wantUID, wantGID  uint32
+		wantFile, wantDir fs.FileMode
+		wantDirSetgid     bool
+	}{
+		{
+			name: "UID:GID with an fsGroup: the group asked, not the emptyDir's", owner: &copyUser{uid: uid, gid: ptr.To[int64](gid)}, fsGroup: true,
+			fileMode: mode(0o600), dirMode: mode(0o700),
+			wantUID: uid, wantGID: gid, wantFile: 0o600, wantDir: fs.ModeDir | 0o700,
+		},
+		{
+			name: "UID with an fsGroup: the fsGroup, through the setgid emptyDir; kubelet's directory modes", owner: &copyUser{uid: uid}, fsGroup: true,
+			fileMode: mode(0o440),
+			wantUID:  uid, wantGID: fsGroup, wantFile: 0o440, wantDirSetgid: true,
+		},
+		{
+			name: "UID:GID without an fsGroup, kubelet's file modes", owner: &copyUser{uid: uid, gid: ptr.To[int64](gid)},
+			dirMode: mode(0o750),
+			wantUID: uid, wantGID: gid, wantDir: fs.ModeDir | 0o750,
+		},
+		{
+			name: "no owner: the copy container's user (root here), modes asked", fsGroup: true,
+			fileMode: mode(0o600), dirMode: mode(0o700),
+			wantUID: 0, wantGID: fsGroup, wantFile: 0o600, wantDir: fs.ModeDir | 0o700,
+		},
+		{
+			name: "modes that lock the owner out, and a restart over them", owner: &copyUser{uid: uid, gid: ptr.To[int64](gid)}, fsGroup: true,
+			fileMode: mode(0), dirMode: mode(0),
+			wantUID: uid, wantGID: gid, wantFile: 0, wantDir: fs.ModeDir,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb := newCopySandbox(t)
+			mustNoErr(t, os.Chmod(filepath.Dir(sb.root), 0o755))
+			mustNoErr(t, os.Chmod(sb.root, 0o755))
+			sb.owner = tt.owner
+			if tt.owner == nil {
+				sb.asUser = 0
+			}
+			payload := map[string]kubeletFile{
+				"tls.key":        {"-----BEGIN PRIVATE KEY-----\n", 0o644},
+				"tls.crt":        {"-----BEGIN CERTIFICATE-----\n", 0o644},
+				".hidden":        {"h\n", 0o644},
+				"ca/root/ca.pem": {"root\n", 0o644},
+				// Readable by the owner only through the fsGroup: see
+				// TestCopyAsOwnerNeedsReadableFiles.
+				"nested/dir/k.pem": {"k\n", 0o400},
+			}
+			if !tt.fsGroup {
+				payload["nested/dir/k.pem"] = kubeletFile{"k\n", 0o444}
+			}
+			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: tt.fileMode, dirMode: tt.dirMode}
+			kubeletWrite(t, v.src, payload)
+			if tt.fsGroup {
+				sb.groups = []int64{fsGroup}
+				mustNoErr(t, testenv.VolumeOwnership(v.src, fsGroup, true))
+				mustNoErr(t, testenv.VolumeOwnership(v.dst, fsGroup, false))
+				if info, err := os.Stat(v.dst); err != nil || info.Mode() != fs.ModeDir|fs.ModeSetgid|0o777 {
+					t.Fatalf("the emptyDir with an fsGroup: %v (%v), want kubelet's drwxrwsrwx", info.Mode(), err)
+				}
+			}
+			for _, run := range []string{"first run", "restart"} {
+				res := sb.runCopy(t, v)
+				if res.err != nil || res.stderr != "" {
+					t.Fatalf("%s: copy failed: %v\nstdout:\n%s\nstderr:\n%s", run, res.err, res.stdout, res.stderr)
+				}
+				got := snapshotOwned(t, v.dst)
+				want := map[string]ownedEntry{}
+				for p, e := range wantTree(t, v.src, payload) {
+					if e.mode.IsDir() {
+						e.mode = tt.wantDir
+						if e.mode == 0 {
+							src, err := os.Stat(filepath.Join(v.src, "..data", p))
+							mustNoErr(t, err)
+							e.mode = fs.ModeDir | src.Mode().Perm()
+						}
+						if tt.wantDirSetgid {
+							e.mode |= fs.ModeSetgid
+						}
+					} else if tt.wantFile != 0 || tt.fileMode != nil {
+						e.mode = tt.wantFile
+					} else {
+						src, err := os.Stat(filepath.Join(v.src, "..data", p))
+						mustNoErr(t, err)
+						e.mode = src.Mode()
+					}
+					want[p] = ownedEntry{copiedEntry: e, uid: tt.wantUID, gid: tt.wantGID}
+				}
+				if d := diffTrees(want, got); d != "" {
+					t.Errorf("%s: copy differs (-want +got):\n%s", run, d)
+				}
+				sb.checkWork(t)
+			}
+		})
+	}
+}
+
+// TestCopyAsOwnerNeedsReadableFiles shows the case checkReadable refuses:
+// kubelet writes a 0400 Secret file as root, and without an fsGroup a copy
+// that runs as another user cannot read it. With an fsGroup it can.
+func TestCopyAsOwnerNeedsReadableFiles(t *testing.T) {
+	needRoot(t)
+	payload := map[string]kubeletFile{"tls.key": {"k\n", 0o400}}
+	for _, fsGroup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fsGroup %v", fsGroup), func(t *testing.T) {
+			sb := newCopySandbox(t)
+			mustNoErr(t, os.Chmod(filepath.Dir(sb.root), 0o755))
+			mustNoErr(t, os.Chmod(sb.root, 0o755))
+			sb.owner = &copyUser{uid: 1000, gid: ptr.To[int64](1000)}
+			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Perm(0o600))}
+			kubeletWrite(t, v.src, payload)
+			pod := &corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{}}
+			if fsGroup {
+				sb.groups = []int64{2000}
+				pod.SecurityContext.FSGroup = ptr.To[int64](2000)
+				mustNoErr(t, testenv.VolumeOwnership(v.src, 2000, true))
+				mustNoErr(t, testenv.VolumeOwnership(v.dst, 2000, false))
+			}
+			vol := corev1.Volume{Name: "keys", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{DefaultMode: ptr.To[int32](0o400)}}}
+			refused := checkReadable(sb.owner, vol, pod)
+			res := sb.runCopy(t, v)
+			if fsGroup {
+				if refused != nil || res.err != nil {
+					t.Fatalf("with an fsGroup: checkReadable says %v, the copy ended with %v (%s)", refused, res.err, res.stderr)
+				}
+				return
+			}
+			if refused == nil {
+				t.Error("checkReadable lets the copy run as user 1000 on a 0400 file without an fsGroup")
+			}
+			if res.err == nil || !strings.Contains(res.stderr, "Permission denied") {
+				t.Errorf("the copy as user 1000 ended with %v, stderr %q; want it to fail with Permission denied", res.err, res.stderr)
+			}
+		})
+	}
+}
+
+// TestCopyPermsScriptFailsLoudly: when chgrp or chmod fails, the script
+// exits non-zero, so kubelet keeps the pod from starting instead of the app
+// starting on copies with the wrong owner or mode (busybox find passes the
+// exit status of -exec ... + on).
+func TestCopyPermsScriptFailsLoudly(t *testing.T) {
+	needRoot(t)
+	for _, tc := range []struct {
+		name string
+		arg  int // among the first volume's arguments
+		val  string
+		want string
+	}{
+		{name: "chgrp to a group the user is not in", arg: 5, val: "4000", want: "chgrp"},
+		{name: "chmod with a mode it does not take", arg: 3, val: "0999", want: "chmod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := newCopySandbox(t)
+			mustNoErr(t, os.Chmod(filepath.Dir(sb.root), 0o755))
+			mustNoErr(t, os.Chmod(sb.root, 0o755))
+			sb.owner = &copyUser{uid: 1000, gid: ptr.To[int64](3000)}
+			sb.editArgs = func(args []string) { args[tc.arg] = tc.val }
+			v := copyDirs{src: sb.dir(t, "src", 0o777), dst: sb.dir(t, "dst", 0o777), fileMode: ptr.To(Perm(0o600))}
+			kubeletWrite(t, v.src, map[string]kubeletFile{"tls.key": {"k\n", 0o644}})
+			res := sb.runCopy(t, v)
+			var exit *exec.ExitError
+			if !errors.As(res.err, &exit) || exit.ExitCode() <= 0 {
+				t.Fatalf("copy ended with %v, want a non-zero exit\nstdout:\n%s\nstderr:\n%s", res.err, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tc.want) || strings.Contains(res.stdout, "copied") {
+				t.Errorf("stdout %q, stderr %q: want %s's complaint and no report of success", res.stdout, res.stderr, tc.want)
+			}
+		})
 	}
 }

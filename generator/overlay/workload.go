@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -34,6 +35,37 @@ type Copied struct {
 	Into   string
 	Medium corev1.StorageMedium
 	Rewire bool
+	// FileMode and DirMode are the modes of the copied files and
+	// directories; nil keeps kubelet's.
+	FileMode, DirMode *Perm
+	// Owner owns the copies, "UID:GID" or "UID" (the group is then the
+	// container's: the pod's fsGroup, else its runAsGroup, else the
+	// image's); empty when no copied volume of the pod names an owner, and
+	// the copies are the copy container's own user's. OwnerFrom says, for
+	// owner app, where the IDs were read.
+	Owner, OwnerFrom string
+}
+
+// Perms describes the modes and owner the copies get, for people: "" when
+// they keep kubelet's and the copy container's, else as "files 0600,
+// directories 0700, owner 1000:2000 (app: runAsUser of the pod, fsGroup of
+// the pod)".
+func (c Copied) Perms() string {
+	var parts []string
+	if c.FileMode != nil {
+		parts = append(parts, "files "+c.FileMode.String())
+	}
+	if c.DirMode != nil {
+		parts = append(parts, "directories "+c.DirMode.String())
+	}
+	if c.Owner != "" {
+		owner := "owner " + c.Owner
+		if c.OwnerFrom != "" {
+			owner += " (" + c.OwnerFrom + ")"
+		}
+		parts = append(parts, owner)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // execKinds are the kinds `kubectl exec` resolves to a pod by itself.

@@ -332,7 +332,6 @@ func annotation(a overlay.Stamp) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-
 // render writes v as the YAML of a list item, unindented: with the
 // emitter, or, for what yaml.v3 writes its own way, with yaml.v3 and the
 // styles the tree road gives it, so both roads write the same text.

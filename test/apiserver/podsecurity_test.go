@@ -51,6 +51,8 @@ type podVariant struct {
 	// added lists the containers the overlay adds, in the order Pod Security
 	// visits them (init containers first) and names them in its messages.
 	added []string
+	// check, when set, checks an admitted pod further.
+	check func(t *testing.T, pod corev1.Pod)
 }
 
 var podVariants = []podVariant{
@@ -59,6 +61,29 @@ var podVariants = []podVariant{
 	{name: "native", restartPolicy: corev1.RestartPolicyNever, added: []string{"debug"}},
 	{name: "copy", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--copy-volume", "config"},
 		added: []string{overlay.CopyContainerName, "debug"}},
+	// The copy container runs as the owner, the app's user, and adds
+	// nothing Pod Security minds.
+	{name: "copy-owner", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--copy-volume", "config:fileMode=0600,dirMode=0700,owner=app"},
+		added: []string{overlay.CopyContainerName, "debug"}, check: runsAsOwner},
+}
+
+// runsAsOwner checks that the copy container runs as the owner, the app's
+// user 1000, with the modes among its arguments.
+func runsAsOwner(t *testing.T, pod corev1.Pod) {
+	t.Helper()
+	for _, c := range pod.Spec.InitContainers {
+		if c.Name != overlay.CopyContainerName {
+			continue
+		}
+		if sc := c.SecurityContext; sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != 1000 {
+			t.Errorf("the copy container's securityContext is %+v, want runAsUser 1000, the app's", sc)
+		}
+		if !slices.Contains(c.Args, "0600") || !slices.Contains(c.Args, "0700") {
+			t.Errorf("the copy container's arguments %q lack the modes", c.Args)
+		}
+		return
+	}
+	t.Errorf("the admitted pod has no copy container")
 }
 
 // TestPodSecurity creates, for real, the overlaid appPod in namespaces that
@@ -107,6 +132,9 @@ func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName
 				func(x corev1.Container) bool { return x.Name == c }) {
 				t.Errorf("the admitted pod has no container %q: the overlay did not apply", c)
 			}
+		}
+		if v.check != nil {
+			v.check(t, got)
 		}
 		t.Logf("admitted, containers %v, init containers %v", containerNames(got.Spec.Containers), containerNames(got.Spec.InitContainers))
 		return

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -84,7 +86,12 @@ func TestSchemaMatchesBinary(t *testing.T) {
 				if path == "sidecar.preset" && v == string(overlay.PresetCustom) {
 					args = append(args, "--set", "debug-overlay.sidecar.image=example.com/debug:1")
 				}
-				pod := statefulSet(t, splitDocs(t, template(t, append(args, postRender()...)...))).Spec.Template.Spec
+				docs := splitDocs(t, template(t, append(args, postRender()...)...))
+				if path == "mode" && v == string(overlay.ModeTwin) {
+					// The original StatefulSet is left alone: look at its twin.
+					docs = slices.DeleteFunc(docs, func(d doc) bool { return d.kind == "StatefulSet" && !strings.HasSuffix(d.name, "-debug") })
+				}
+				pod := statefulSet(t, docs).Spec.Template.Spec
 				if container(pod.Containers, "debug") == nil && container(pod.InitContainers, "debug") == nil {
 					t.Errorf("no debug container; containers %v, init containers %v", names(pod.Containers), names(pod.InitContainers))
 				}
@@ -99,4 +106,83 @@ func strs[T ~string](names []T) []string {
 		out[i] = string(n)
 	}
 	return out
+}
+
+// TestSchemaTakesModesAndOwner: the chart's schema takes fileMode, dirMode
+// and owner as Helm's --set and a values file pass them (--set gives 0600
+// as the string "0600" and 1000 as a number; YAML reads 0600 as 384), the
+// post-renderer reads them the same, and Helm itself refuses values the
+// post-renderer would refuse, naming the field.
+func TestSchemaTakesModesAndOwner(t *testing.T) {
+	vol := "debug-overlay.copy.volumes[0]."
+	values := writeFile(t, "values.yaml", []byte(`debug-overlay:
+  enabled: true
+  copy:
+    volumes:
+      - name: keystore
+        fileMode: 0600
+        dirMode: 0700
+        owner: 1000:2000
+`))
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{name: "--set", args: []string{"--set", "debug-overlay.enabled=true", "--set", vol + "name=keystore",
+			"--set", vol + "fileMode=0600", "--set", vol + "dirMode=0700", "--set", vol + "owner=1000:2000"}},
+		{name: "--set with a numeric owner and a decimal mode", args: []string{"--set", "debug-overlay.enabled=true", "--set", vol + "name=keystore",
+			"--set", vol + "fileMode=384", "--set", vol + "dirMode=0700", "--set", vol + "owner=1000", "--set", "debug-overlay.sidecar.runAsUser=5"}},
+		{name: "values file", args: []string{"-f", values}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pod := statefulSet(t, splitDocs(t, template(t, append(tc.args, postRender()...)...))).Spec.Template.Spec
+			c := container(pod.InitContainers, "debug-overlay-copy")
+			if c == nil {
+				t.Fatalf("no copy init container; init containers %v", names(pod.InitContainers))
+			}
+			if got, want := c.Args[3:5], []string{"0600", "0700"}; !slices.Equal(got, want) {
+				t.Errorf("copy container's FILEMODE DIRMODE arguments %q, want %q (all args %q)", got, want, c.Args)
+			}
+			sc := c.SecurityContext
+			if sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != 1000 {
+				t.Fatalf("copy container's securityContext %+v, want runAsUser 1000", sc)
+			}
+			if gid := c.Args[5]; (sc.RunAsGroup == nil) != (gid == "keep") || sc.RunAsGroup != nil && strconv.FormatInt(*sc.RunAsGroup, 10) != gid {
+				t.Errorf("copy container runs in group %v and sets group %q on the copies: want them the same", sc.RunAsGroup, gid)
+			}
+			t.Logf("copy container: args %q, runAsUser %d, runAsGroup %v", c.Args, *sc.RunAsUser, ptrString(sc.RunAsGroup))
+		})
+	}
+
+	for _, tc := range []struct {
+		value string
+		want  string
+	}{
+		{value: "fileMode=0800", want: "fileMode"},
+		{value: "fileMode=600", want: "fileMode"}, // --set reads it as the number 600: octal 01130
+		{value: "dirMode=700", want: "dirMode"},
+		{value: "dirMode=-1", want: "dirMode"},
+		{value: "owner=root", want: "owner"},
+		{value: "owner=-5", want: "owner"},
+		{value: "owner=1000:", want: "owner"},
+	} {
+		t.Run("helm refuses "+tc.value, func(t *testing.T) {
+			res := helm(t, append([]string{"template", release, gethChart, "--set", "debug-overlay.enabled=true",
+				"--set", vol + "name=keystore", "--set", vol + tc.value}, postRender()...)...)
+			if res.Code == 0 {
+				t.Fatalf("helm accepts %s", tc.value)
+			}
+			stderr := string(res.Stderr)
+			if !strings.Contains(stderr, "values don't meet the specifications of the schema") || !strings.Contains(stderr, "/copy/volumes/0/"+tc.want) {
+				t.Errorf("helm's error does not name /copy/volumes/0/%s as a schema violation:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
+
+func ptrString[T any](p *T) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*p)
 }

@@ -66,7 +66,7 @@ type entry struct {
 // standing for files of its image.
 func (p *podFS) exec(t *testing.T, c corev1.Container, argv []string, image ...bindMount) testenv.Result {
 	t.Helper()
-	env, err := containerEnv(c)
+	env, err := testenv.ContainerEnv(c)
 	if err != nil {
 		t.Fatal(err)
 	}

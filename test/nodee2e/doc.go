@@ -15,6 +15,9 @@
 //     sidecar's Job does not;
 //   - the restricted profile in a namespace enforcing Pod Security
 //     "restricted";
+//   - a key copied with fileMode 0600 and owner app, in that namespace: the
+//     app (user 1000, fsGroup 2000) reads a regular file, mode 0600, owned
+//     by 1000:2000, where kubelet gives it a symlink to root's 0440 file;
 //   - pod deletion time with the overlay's sidecar against a bare sleep loop;
 //   - the kustomize Component (exec KRM function) and Helm 4 with the
 //     post-renderer plugin;

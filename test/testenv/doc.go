@@ -3,7 +3,9 @@
 // the real tools in the repository's git-ignored bin/ (Helm 3 and 4,
 // kustomize, geth, kube-apiserver), Helm home directories apart from any
 // Helm on the machine, a private copy of charts/ with its dependencies
-// built, and subprocesses run with their output captured and logged.
+// built, subprocesses run with their output captured and logged, and pod
+// volumes laid out as kubelet lays them out (kubelet.go: its atomic writer,
+// its fsGroup ownership, its $(VAR) expansion of a container's command).
 //
 // A missing tool is an error that names the make target that provides it:
 // the test packages fail their run with it, they never skip.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +118,20 @@ func (r Runner) CommandLine(cmd *exec.Cmd) string {
 		words = append(words, a)
 	}
 	return strings.Join(words, " ")
+}
+
+// SetprivArgs are the arguments of util-linux's setpriv that run the program
+// after them (up to and including "--") as user uid, in group gid and in
+// exactly the supplementary groups given, as a container runtime runs a
+// container's process.
+func SetprivArgs(uid, gid int64, groups []int64) []string {
+	supplementary := "--clear-groups"
+	if len(groups) > 0 {
+		gs := make([]string, len(groups))
+		for i, g := range groups {
+			gs[i] = strconv.FormatInt(g, 10)
+		}
+		supplementary = "--groups=" + strings.Join(gs, ",")
+	}
+	return []string{"--reuid=" + strconv.FormatInt(uid, 10), "--regid=" + strconv.FormatInt(gid, 10), supplementary, "--"}
 }

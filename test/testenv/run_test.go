@@ -57,3 +57,17 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+func TestSetprivArgs(t *testing.T) {
+	for _, tc := range []struct {
+		groups []int64
+		want   string
+	}{
+		{groups: nil, want: "--reuid=1000 --regid=2000 --clear-groups --"},
+		{groups: []int64{2000, 5}, want: "--reuid=1000 --regid=2000 --groups=2000,5 --"},
+	} {
+		if got := strings.Join(SetprivArgs(1000, 2000, tc.groups), " "); got != tc.want {
+			t.Errorf("SetprivArgs(1000, 2000, %v) = %q, want %q", tc.groups, got, tc.want)
+		}
+	}
+}

@@ -3,8 +3,6 @@
 package nodee2e
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +14,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
 // companionBin is kubectl-debug_overlay, beside the debug-overlay binary
@@ -36,19 +36,11 @@ func attach(t *testing.T, stdin string, args ...string) attachRun {
 	full := append([]string{"attach", "--kubeconfig", n.Kubeconfig}, args...)
 	cmd := exec.Command(companionBin(), full...)
 	cmd.Env = helmEnv(3) // Helm's and client-go's homes in the run's directory
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	r := attachRun{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
+	res, err := testenv.Exec(cmd, []byte(stdin))
+	if err != nil {
 		t.Fatalf("kubectl-debug_overlay %s: %v", strings.Join(args, " "), err)
 	}
+	r := attachRun{stdout: string(res.Stdout), stderr: string(res.Stderr), code: res.Code, took: res.Elapsed}
 	t.Logf("$ kubectl-debug_overlay attach %s  (exit %d, %v)\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
 	return r
 }

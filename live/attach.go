@@ -301,60 +301,77 @@ func (e *PodSecurityError) Error() string {
 // wait watches a pod until its ephemeral container name runs, and
 // reports each state it passes on the way.
 func (a *Attacher) wait(ctx context.Context, namespace, pod, name, rv string) (Outcome, error) {
-	last := ""
+	w := &waiter{a: a, namespace: namespace, pod: pod, name: name, rv: rv}
 	pods := a.Cluster.Client.CoreV1().Pods(namespace)
 	for {
-		wi, err := pods.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", pod).String(), ResourceVersion: rv})
+		wi, err := pods.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", pod).String(), ResourceVersion: w.rv})
 		if err != nil {
 			if ctx.Err() != nil {
-				return TimedOut, fmt.Errorf("%s is not running after %v (last: %s)", name, a.Timeout, last)
+				return w.timedOut()
 			}
 			return Failed, apiError(err, "watch", "pods", namespace)
 		}
-		for {
-			var ev watch.Event
-			var ok bool
-			select {
-			case <-ctx.Done():
-				wi.Stop()
-				return TimedOut, fmt.Errorf("%s is not running after %v (last: %s)", name, a.Timeout, last)
-			case ev, ok = <-wi.ResultChan():
-			}
-			if !ok {
-				break
-			}
-			switch ev.Type {
-			case watch.Deleted:
-				wi.Stop()
-				return Failed, fmt.Errorf("the pod was deleted while %s was starting", name)
-			case watch.Error:
-				wi.Stop()
-				if st, ok := ev.Object.(*metav1.Status); ok && st.Code == 410 {
-					rv = "" // too old: start from the current state
-					goto again
-				}
-				return Failed, fmt.Errorf("watching pod %s/%s: %v", namespace, pod, ev.Object)
-			}
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			rv = p.ResourceVersion
-			state, done, err := containerState(p, name)
-			if done {
-				wi.Stop()
-				if err != nil {
-					return Failed, err
-				}
-				return Attached, nil
-			}
-			if state != last {
-				a.printf("pod %s/%s: %s: %s\n", namespace, pod, name, state)
-				last = state
-			}
-		}
+		outcome, again, err := w.follow(ctx, wi)
 		wi.Stop()
-	again:
+		if !again {
+			return outcome, err
+		}
+	}
+}
+
+// waiter is the state of one wait: where the watch is, what was seen.
+type waiter struct {
+	a                    *Attacher
+	namespace, pod, name string
+	rv, last             string
+}
+
+func (w *waiter) timedOut() (Outcome, error) {
+	return TimedOut, fmt.Errorf("%s is not running after %v (last: %s)", w.name, w.a.Timeout, w.last)
+}
+
+// follow reads one watch until the container runs or cannot; again means
+// the watch ended first (the server closes watches now and then) and is
+// to be opened again from w.rv.
+func (w *waiter) follow(ctx context.Context, wi watch.Interface) (outcome Outcome, again bool, err error) {
+	for {
+		var ev watch.Event
+		var ok bool
+		select {
+		case <-ctx.Done():
+			outcome, err = w.timedOut()
+			return outcome, false, err
+		case ev, ok = <-wi.ResultChan():
+		}
+		if !ok {
+			return "", true, nil
+		}
+		switch ev.Type {
+		case watch.Deleted:
+			return Failed, false, fmt.Errorf("the pod was deleted while %s was starting", w.name)
+		case watch.Error:
+			if st, ok := ev.Object.(*metav1.Status); ok && st.Code == 410 {
+				w.rv = "" // too old: start from the current state
+				return "", true, nil
+			}
+			return Failed, false, fmt.Errorf("watching pod %s/%s: %v", w.namespace, w.pod, ev.Object)
+		}
+		p, ok := ev.Object.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		w.rv = p.ResourceVersion
+		state, done, err := containerState(p, w.name)
+		if done {
+			if err != nil {
+				return Failed, false, err
+			}
+			return Attached, false, nil
+		}
+		if state != w.last {
+			w.a.printf("pod %s/%s: %s: %s\n", w.namespace, w.pod, w.name, state)
+			w.last = state
+		}
 	}
 }
 

@@ -62,7 +62,7 @@ type Cluster struct {
 	// StartTime is how long Start took, etcd and certificates included.
 	StartTime time.Duration
 
-	etcd, apiserver *process
+	etcd, apiserver *Process
 	client          *http.Client
 	stopOnce        sync.Once
 	stopErr         error
@@ -151,9 +151,9 @@ func (c *Cluster) Stop() error {
 		// SIGKILL, not a graceful shutdown: the data is thrown away anyway,
 		// and the API server's graceful shutdown takes seconds.
 		var errs []error
-		for _, p := range []*process{c.apiserver, c.etcd} {
+		for _, p := range []*Process{c.apiserver, c.etcd} {
 			if p != nil {
-				errs = append(errs, p.kill())
+				errs = append(errs, p.Kill())
 			}
 		}
 		errs = append(errs, os.RemoveAll(c.Dir))
@@ -172,7 +172,7 @@ func (c *Cluster) LogTail(n int) string {
 	if p == nil {
 		return ""
 	}
-	return p.tail(n)
+	return p.Tail(n)
 }
 
 func (c *Cluster) startEtcd(bin string, timeout time.Duration) (string, error) {
@@ -180,13 +180,13 @@ func (c *Cluster) startEtcd(bin string, timeout time.Duration) (string, error) {
 	// Free ports are picked by listening and closing again; another process
 	// may take one in between, so a start that fails that way is retried.
 	for attempt := 0; attempt < 3; attempt++ {
-		ports, err := freePorts(2)
+		ports, err := FreePorts(2)
 		if err != nil {
 			return "", err
 		}
 		client := "http://127.0.0.1:" + strconv.Itoa(ports[0])
 		peer := "http://127.0.0.1:" + strconv.Itoa(ports[1])
-		p, err := startProcess(bin, filepath.Join(c.Dir, "etcd.log"),
+		p, err := StartProcess("etcd", bin, filepath.Join(c.Dir, "etcd.log"), nil,
 			"--name=default",
 			"--data-dir="+filepath.Join(c.Dir, "etcd"),
 			"--listen-client-urls="+client,
@@ -205,7 +205,7 @@ func (c *Cluster) startEtcd(bin string, timeout time.Duration) (string, error) {
 			return "", err
 		}
 		c.etcd = p
-		err = p.waitReady(timeout, func(ctx context.Context) error {
+		err = p.WaitReady(timeout, func(ctx context.Context) error {
 			var health struct {
 				Health string `json:"health"`
 			}
@@ -224,7 +224,7 @@ func (c *Cluster) startEtcd(bin string, timeout time.Duration) (string, error) {
 		if !p.addressInUse() {
 			return "", lastErr
 		}
-		p.kill()
+		p.Kill()
 		c.etcd = nil
 		os.RemoveAll(filepath.Join(c.Dir, "etcd"))
 	}
@@ -234,7 +234,7 @@ func (c *Cluster) startEtcd(bin string, timeout time.Duration) (string, error) {
 func (c *Cluster) startAPIServer(bin, etcdURL string, certs *pki, opts Options) error {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		ports, err := freePorts(1)
+		ports, err := FreePorts(1)
 		if err != nil {
 			return err
 		}
@@ -261,12 +261,12 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, certs *pki, opts Options) 
 			"--profiling=false",
 			"--cert-dir=" + filepath.Join(c.Dir, "apiserver-certs"),
 		}
-		p, err := startProcess(bin, filepath.Join(c.Dir, "kube-apiserver.log"), overrideFlags(args, opts.APIServerArgs)...)
+		p, err := StartProcess("kube-apiserver", bin, filepath.Join(c.Dir, "kube-apiserver.log"), nil, overrideFlags(args, opts.APIServerArgs)...)
 		if err != nil {
 			return err
 		}
 		c.apiserver = p
-		err = p.waitReady(opts.StartTimeout, func(ctx context.Context) error {
+		err = p.WaitReady(opts.StartTimeout, func(ctx context.Context) error {
 			status, body, err := c.do(ctx, http.MethodGet, "/readyz", nil)
 			if err != nil {
 				return err
@@ -283,7 +283,7 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, certs *pki, opts Options) 
 		if !p.addressInUse() {
 			return lastErr
 		}
-		p.kill()
+		p.Kill()
 		c.apiserver = nil
 	}
 	return lastErr
@@ -380,8 +380,8 @@ func overrideFlags(flags, over []string) []string {
 	return out
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
+// FreePorts returns n distinct loopback ports that were free a moment ago.
+func FreePorts(n int) ([]int, error) {
 	var ports []int
 	var listeners []net.Listener
 	defer func() {

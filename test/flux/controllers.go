@@ -58,7 +58,7 @@ type Controllers struct {
 	// StartTime is how long Start took.
 	StartTime time.Duration
 
-	procs    map[string]*process
+	procs    map[string]*cluster.Process
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -169,7 +169,7 @@ func Start(opts Options) (c *Controllers, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c = &Controllers{Dir: tmp, Versions: map[string]string{}, procs: map[string]*process{}}
+	c = &Controllers{Dir: tmp, Versions: map[string]string{}, procs: map[string]*cluster.Process{}}
 	defer func() {
 		if err != nil {
 			c.Stop()
@@ -190,7 +190,7 @@ func Start(opts Options) (c *Controllers, err error) {
 		if err := c.start(name, bin, env, opts); err != nil {
 			return c, err
 		}
-		logf("flux: %s %s (pid %d) ready after %v", name, c.Versions[name], c.procs[name].pid(), time.Since(start).Round(time.Millisecond))
+		logf("flux: %s %s (pid %d) ready after %v", name, c.Versions[name], c.procs[name].PID(), time.Since(start).Round(time.Millisecond))
 	}
 	c.StartTime = time.Since(start)
 	return c, nil
@@ -224,13 +224,9 @@ func controllerEnv(dir string, opts Options) []string {
 func (c *Controllers) start(name, bin string, env []string, opts Options) error {
 	var lastErr error
 	for attempt := range 3 {
-		ports := make([]int, 2)
-		for i := range ports {
-			p, err := freePort()
-			if err != nil {
-				return err
-			}
-			ports[i] = p
+		ports, err := cluster.FreePorts(2)
+		if err != nil {
+			return err
 		}
 		health := "127.0.0.1:" + strconv.Itoa(ports[0])
 		args := []string{
@@ -251,12 +247,12 @@ func (c *Controllers) start(name, bin string, env []string, opts Options) error 
 		}
 		args = append(args, opts.Args[name]...)
 		log := filepath.Join(c.Dir, fmt.Sprintf("%s.%d.log", name, attempt))
-		p, err := startProcess(name, bin, log, env, args...)
+		p, err := cluster.StartProcess(name, bin, log, env, args...)
 		if err != nil {
 			return err
 		}
 		c.procs[name] = p
-		err = p.waitReady("http://"+health+"/readyz", opts.StartTimeout)
+		err = p.WaitReady(opts.StartTimeout, httpReady("http://"+health+"/readyz"))
 		if err == nil {
 			return nil
 		}
@@ -265,7 +261,7 @@ func (c *Controllers) start(name, bin string, env []string, opts Options) error 
 		if !bytes.Contains(data, []byte("address already in use")) {
 			return lastErr
 		}
-		p.kill()
+		p.Kill()
 		delete(c.procs, name)
 	}
 	return lastErr
@@ -278,8 +274,8 @@ func (c *Controllers) Check() error {
 	var errs []error
 	for _, name := range startOrder {
 		if p := c.procs[name]; p != nil {
-			if done, err := p.exited(); done {
-				errs = append(errs, fmt.Errorf("%s (pid %d) exited: %v; log %s ends:\n%s", name, p.pid(), err, p.log, p.tail(20)))
+			if done, err := p.Exited(); done {
+				errs = append(errs, fmt.Errorf("%s (pid %d) exited: %v; log %s ends:\n%s", name, p.PID(), err, p.Log, p.Tail(20)))
 			}
 		}
 	}
@@ -292,7 +288,7 @@ func (c *Controllers) LogTail(name string, n int) string {
 	if p == nil {
 		return ""
 	}
-	return p.tail(n)
+	return p.Tail(n)
 }
 
 // Stop kills the controllers by PID, waits for them and removes Dir. It may
@@ -302,7 +298,7 @@ func (c *Controllers) Stop() error {
 		var errs []error
 		for i := len(startOrder) - 1; i >= 0; i-- {
 			if p := c.procs[startOrder[i]]; p != nil {
-				errs = append(errs, p.kill())
+				errs = append(errs, p.Kill())
 			}
 		}
 		errs = append(errs, os.RemoveAll(c.Dir))

@@ -51,31 +51,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	// The cluster starts while the binary builds and Helm packages the charts.
-	type started struct {
-		c   *cluster.Cluster
-		err error
-	}
-	ch := make(chan started, 1)
-	go func() {
-		c, err := cluster.Start(cluster.Options{Logf: logf})
-		ch <- started{c, err}
-	}()
-	setupErr := setup(tmp)
-	s := <-ch
-	if s.err != nil {
-		logf("apiserver: starting the cluster: %v", s.err)
+	if kube, err = cluster.StartAlongside(cluster.Options{Logf: logf}, func() error { return setup(tmp) }); err != nil {
+		logf("apiserver: %v", err)
 		return 1
 	}
-	kube = s.c
 	defer func() {
 		if err := kube.Stop(); err != nil {
 			logf("apiserver: stopping the cluster: %v", err)
 		}
 	}()
-	if setupErr != nil {
-		logf("apiserver: setup: %v", setupErr)
-		return 1
-	}
 	logf("apiserver: setup took %v", time.Since(start).Round(time.Millisecond))
 	code := m.Run()
 	if code != 0 {
@@ -119,33 +103,11 @@ func runOverlay(t *testing.T, stdin []byte, args ...string) []byte {
 // ServiceAccount), named after the test, and returns its name.
 func namespace(t *testing.T, labels map[string]string) string {
 	t.Helper()
-	name := dnsLabel(t.Name())
+	name := cluster.DNSLabel(t.Name())
 	if err := kube.CreateNamespace(name, labels); err != nil {
 		t.Fatal(err)
 	}
 	return name
-}
-
-// dnsLabel turns a test name into a unique valid namespace name.
-func dnsLabel(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
-		switch {
-		case ok:
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 63 {
-		out = strings.Trim(out[len(out)-63:], "-")
-	}
-	return out
 }
 
 // kubectlError returns err's kubectl stderr, or fails the test when err is

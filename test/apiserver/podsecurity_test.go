@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
+	"github.com/debug-overlay/debug-overlay/test/cluster"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -115,7 +116,7 @@ func TestPodSecurity(t *testing.T) {
 }
 
 func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName, v podVariant) {
-	name := dnsLabel(string(profile) + "-" + v.name)
+	name := cluster.DNSLabel(string(profile) + "-" + v.name)
 	input := fmt.Appendf(nil, appPod, name, v.restartPolicy)
 	args := append([]string{"--enable", "--profile", string(profile), "--allow-privileged"}, v.args...)
 	pod := runOverlay(t, input, args...)

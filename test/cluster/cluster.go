@@ -413,3 +413,28 @@ func lastLine(b []byte) string {
 func RepoRoot() (string, error) {
 	return testenv.RepoRoot()
 }
+
+// StartAlongside starts the cluster while setup runs (a binary builds,
+// charts are packaged), and returns it once both are done. When either
+// fails nothing is left running, and the error says which.
+func StartAlongside(opts Options, setup func() error) (*Cluster, error) {
+	type started struct {
+		c   *Cluster
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		c, err := Start(opts)
+		ch <- started{c, err}
+	}()
+	setupErr := setup()
+	s := <-ch
+	switch {
+	case s.err != nil:
+		return nil, fmt.Errorf("starting the cluster: %w", s.err)
+	case setupErr != nil:
+		s.c.Stop()
+		return nil, fmt.Errorf("setup: %w", setupErr)
+	}
+	return s.c, nil
+}

@@ -156,3 +156,25 @@ func (c *Cluster) create(path string, obj any) error {
 	}
 	return nil
 }
+
+// DNSLabel turns a test's name into a valid, unique-enough namespace name:
+// lower case, runs of other characters as one '-', its last 63 characters.
+func DNSLabel(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 63 {
+		name = strings.Trim(name[len(name)-63:], "-")
+	}
+	return name
+}

@@ -13,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/debug-overlay/debug-overlay/test/cluster"
 	"github.com/debug-overlay/debug-overlay/test/testenv"
 )
 
@@ -23,31 +24,9 @@ type object = map[string]any
 // returns its name.
 func namespace(t *testing.T, suffix string) string {
 	t.Helper()
-	name := dnsLabel(t.Name() + "-" + suffix)
+	name := cluster.DNSLabel(t.Name() + "-" + suffix)
 	if err := kube.CreateNamespace(name, nil); err != nil {
 		t.Fatal(err)
-	}
-	return name
-}
-
-// dnsLabel turns a test name into a valid namespace name.
-func dnsLabel(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	name := strings.TrimSuffix(b.String(), "-")
-	if len(name) > 63 {
-		name = strings.TrimSuffix(name[len(name)-63:], "-")
-		name = strings.TrimLeft(name, "-")
 	}
 	return name
 }

@@ -65,31 +65,15 @@ func run(m *testing.M) int {
 
 	// The API server starts while the binary builds and the charts are
 	// packaged.
-	type started struct {
-		c   *cluster.Cluster
-		err error
-	}
-	ch := make(chan started, 1)
-	go func() {
-		c, err := cluster.Start(cluster.Options{Logf: logf})
-		ch <- started{c, err}
-	}()
-	setupErr := setup(tmp)
-	s := <-ch
-	if s.err != nil {
-		logf("flux: starting the cluster: %v", s.err)
+	if kube, err = cluster.StartAlongside(cluster.Options{Logf: logf}, func() error { return setup(tmp) }); err != nil {
+		logf("flux: %v", err)
 		return 1
 	}
-	kube = s.c
 	defer func() {
 		if err := kube.Stop(); err != nil {
 			logf("flux: stopping the cluster: %v", err)
 		}
 	}()
-	if setupErr != nil {
-		logf("flux: setup: %v", setupErr)
-		return 1
-	}
 
 	versions, err := InstallCRDs(kube, "")
 	if err != nil {

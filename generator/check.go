@@ -132,25 +132,13 @@ func (r *Renderer) CheckConfig() *CheckReport {
 // render, and one that expires within r.ExpiryWarning a warning.
 func (r *Renderer) checkExpiry(rep *CheckReport) {
 	cfg, now := rep.Config, r.now()
-	if _, warning, err := cfg.Expiry(now); err != nil || warning != "" {
-		rep.Problems = append(rep.Problems, errors.New(firstNonEmpty(errText(err), warning)))
-	} else if t, ok := cfg.ExpiresAt(); ok && t.Sub(now) <= r.ExpiryWarning {
+	_, warning, err := cfg.Expiry(now)
+	switch t, ok := cfg.ExpiresAt(); {
+	case err != nil:
+		rep.Problems = append(rep.Problems, err)
+	case warning != "":
+		rep.Problems = append(rep.Problems, errors.New(warning))
+	case ok && t.Sub(now) <= r.ExpiryWarning:
 		rep.Findings = append(rep.Findings, Finding{Message: fmt.Sprintf("the debug overlay expires %s (at %s)", cfg.ExpiresIn(now), cfg.Expires)})
 	}
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

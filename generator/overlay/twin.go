@@ -219,14 +219,12 @@ func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, r
 			// A selector of expressions alone (NotIn, DoesNotExist) can
 			// select pods for a label they lack.
 			return nil, fmt.Errorf("twin mode: %s %s %s every pod with the twin's labels %v: the twin of %s %s cannot be kept from it", s.Kind, s.Name, s.Role, p.Labels, meta.Kind, meta.Name)
-		case s.Role == RolePolicy && selectsOriginal(s, labels) && !s.matches(p.Labels):
+		case s.Role == RolePolicy && s.matches(labels) && !s.matches(p.Labels):
 			p.Notes = append(p.Notes, fmt.Sprintf("NetworkPolicy %s selects the original on labels the twin cannot keep (it would take traffic): the policy does not hold for the twin", s.Name))
 		}
 	}
 	return p, nil
 }
-
-func selectsOriginal(s Selector, labels map[string]string) bool { return s.matches(labels) }
 
 // twinName is name and suffix, shortened with a hash of the name to fit
 // max.
@@ -237,10 +235,4 @@ func twinName(name, suffix string, max int) string {
 	sum := sha256.Sum256([]byte(name))
 	keep := max - len(suffix) - 9
 	return strings.TrimRight(name[:keep], "-.") + "-" + hex.EncodeToString(sum[:])[:8] + suffix
-}
-
-// ExecLine returns the kubectl line that opens a shell in the twin.
-func (p *TwinPlan) ExecLine(namespace, container, shell string) string {
-	w := Workload{Kind: p.Kind, Namespace: namespace, Name: p.Name, Container: container, Shell: shell}
-	return w.ExecCommand()
 }

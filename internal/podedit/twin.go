@@ -3,6 +3,7 @@ package podedit
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -88,8 +89,8 @@ func MakeTwin(root *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) 
 		return nil, nil, errors.New("the pod template's metadata: not a mapping")
 	}
 	labels := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	for k, v := range sortedMap(plan.Labels) {
-		labels.Content = append(labels.Content, yamltree.Scalar(k), yamltree.Scalar(v))
+	for _, k := range slices.Sorted(maps.Keys(plan.Labels)) {
+		labels.Content = append(labels.Content, yamltree.Scalar(k), yamltree.Scalar(plan.Labels[k]))
 	}
 	yamltree.MapSet(tmeta, "labels", labels)
 	if plan.Kind != "Pod" {
@@ -221,20 +222,4 @@ func pairs(m *yaml.Node) [][2]*yaml.Node {
 		out = append(out, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
 	}
 	return out
-}
-
-// sortedMap yields a map's entries in key order.
-func sortedMap(m map[string]string) func(yield func(string, string) bool) {
-	return func(yield func(string, string) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !yield(k, m[k]) {
-				return
-			}
-		}
-	}
 }

@@ -64,14 +64,15 @@ func selectorsOf(kind, name string, obj map[string]any) []overlay.Selector {
 			out = append(out, overlay.Selector{Kind: kind, Name: name, Role: role, Selector: sel})
 		}
 	}
-	switch kind {
-	case "Service":
+	wk, _ := overlay.Builtin(kind)
+	switch {
+	case kind == "Service":
 		add(overlay.RoleRoute, mapSelector(spec["selector"]))
-	case "PodDisruptionBudget":
+	case kind == "PodDisruptionBudget":
 		add(overlay.RoleGuard, labelSelector(spec["selector"]))
-	case "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job":
+	case wk.Selector == overlay.SelectorLabels || wk.Selector == overlay.SelectorGenerated:
 		add(overlay.RoleOwn, labelSelector(spec["selector"]))
-	case "ReplicationController":
+	case wk.Selector == overlay.SelectorMap:
 		sel := mapSelector(spec["selector"])
 		if sel == nil { // the selector defaults to the template's labels
 			tmpl, _ := spec["template"].(map[string]any)
@@ -79,7 +80,7 @@ func selectorsOf(kind, name string, obj map[string]any) []overlay.Selector {
 			sel = mapSelector(tmd["labels"])
 		}
 		add(overlay.RoleOwn, sel)
-	case "NetworkPolicy":
+	case kind == "NetworkPolicy":
 		add(overlay.RolePolicy, labelSelector(spec["podSelector"]))
 		for _, dir := range []struct{ rules, peers string }{{"ingress", "from"}, {"egress", "to"}} {
 			rules, _ := spec[dir.rules].([]any)
@@ -186,13 +187,12 @@ func (st *run) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.N
 	if err != nil {
 		return nil, &docError{label: label, err: fmt.Errorf("making its twin: %w", err)}
 	}
-	twinKind, _ := overlay.NewKindTable(nil).Lookup(plan.APIVersion, plan.Kind)
-	twinMeta := overlay.Meta{Kind: plan.Kind, Name: plan.Name, Namespace: meta.Namespace, Labels: meta.Labels,
+	twinMeta := overlay.Meta{Kind: plan.Kind.Kind, Name: plan.Name, Namespace: meta.Namespace, Labels: meta.Labels,
 		Annotations: yamltree.StringMap(yamltree.MapPath(twin, "metadata", "annotations"))}
-	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: podedit.NewTree(twinTmpl), Field: twinKind.TemplatePath, Kind: twinKind, Meta: twinMeta, Sel: sel})
+	w, notes, err := st.overlay.Apply(&overlay.Pod{Edit: podedit.NewTree(twinTmpl), Field: plan.Kind.TemplatePath, Kind: plan.Kind, Meta: twinMeta, Sel: sel})
 	if err != nil {
 		st.noteCopies(w)
-		return nil, &docError{label: label, err: fmt.Errorf("its twin %s %s: %w", plan.Kind, plan.Name, err)}
+		return nil, &docError{label: label, err: fmt.Errorf("its twin %s %s: %w", plan.Kind.Kind, plan.Name, err)}
 	}
 	w.Twin = plan
 	st.record(*e, label, w, append(notes, plan.Notes...))

@@ -254,8 +254,7 @@ func ephemeralPatch(c corev1.EphemeralContainer) ([]byte, error) {
 // profile the API server would admit, by dry runs of the others.
 func (a *Attacher) podSecurityError(ctx context.Context, pod *corev1.Pod, w Workload, refusal error) error {
 	msg := fmt.Sprintf("Pod Security refused the %s profile: %s", a.Config.Sidecar.Profile, apiMessage(refusal))
-	order := []overlay.ProfileName{overlay.ProfileRestricted, overlay.ProfileBaseline, overlay.ProfileGeneral, overlay.ProfileNetadmin, overlay.ProfileSysadmin}
-	for _, p := range order {
+	for _, p := range overlay.ProfilesByRank() {
 		if p == a.Config.Sidecar.Profile || p == overlay.ProfileSysadmin && !ptr.Deref(a.Config.AllowPrivileged, false) {
 			continue // the configuration's guard rail stands
 		}

@@ -36,33 +36,6 @@ type Workload struct {
 // String names the workload as kubectl does: kind/name.
 func (w Workload) String() string { return strings.ToLower(w.Kind.Kind) + "/" + w.Name }
 
-// builtin are the resources of the built-in pod-bearing kinds, so that no
-// discovery is needed for them.
-var builtin = map[string]schema.GroupVersionResource{
-	"Pod":                   {Version: "v1", Resource: "pods"},
-	"PodTemplate":           {Version: "v1", Resource: "podtemplates"},
-	"ReplicationController": {Version: "v1", Resource: "replicationcontrollers"},
-	"Deployment":            {Group: "apps", Version: "v1", Resource: "deployments"},
-	"StatefulSet":           {Group: "apps", Version: "v1", Resource: "statefulsets"},
-	"DaemonSet":             {Group: "apps", Version: "v1", Resource: "daemonsets"},
-	"ReplicaSet":            {Group: "apps", Version: "v1", Resource: "replicasets"},
-	"Job":                   {Group: "batch", Version: "v1", Resource: "jobs"},
-	"CronJob":               {Group: "batch", Version: "v1", Resource: "cronjobs"},
-}
-
-// shortNames are kubectl's names for the built-in kinds.
-var shortNames = map[string]string{
-	"po": "Pod", "pod": "Pod", "pods": "Pod",
-	"podtemplate": "PodTemplate", "podtemplates": "PodTemplate",
-	"rc": "ReplicationController", "replicationcontroller": "ReplicationController", "replicationcontrollers": "ReplicationController",
-	"deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
-	"sts": "StatefulSet", "statefulset": "StatefulSet", "statefulsets": "StatefulSet",
-	"ds": "DaemonSet", "daemonset": "DaemonSet", "daemonsets": "DaemonSet",
-	"rs": "ReplicaSet", "replicaset": "ReplicaSet", "replicasets": "ReplicaSet",
-	"job": "Job", "jobs": "Job",
-	"cj": "CronJob", "cronjob": "CronJob", "cronjobs": "CronJob",
-}
-
 // Cluster is how live mode reaches the API server.
 type Cluster struct {
 	Client  kubernetes.Interface
@@ -78,8 +51,8 @@ func (c *Cluster) resource(apiVersion, kind string) (schema.GroupVersionResource
 	if err != nil {
 		return schema.GroupVersionResource{}, err
 	}
-	if r, ok := builtin[kind]; ok && r.Group == gv.Group {
-		return r, nil
+	if k, ok := overlay.Builtin(kind); ok && k.Group == gv.Group {
+		return schema.GroupVersionResource{Group: k.Group, Version: k.Version, Resource: k.Resource}, nil
 	}
 	if c.Mapper == nil {
 		return schema.GroupVersionResource{}, fmt.Errorf("kind %s of %s: no REST mapping", kind, apiVersion)
@@ -99,10 +72,9 @@ func (c *Cluster) ParseWorkload(arg, namespace string, kinds overlay.KindTable, 
 	if !ok || kindArg == "" || name == "" || strings.Contains(name, "/") {
 		return Workload{}, fmt.Errorf("%q: want KIND/NAME, such as statefulset/geth", arg)
 	}
-	if k, ok := shortNames[strings.ToLower(kindArg)]; ok {
-		r := builtin[k]
-		wk, _ := kinds.Lookup(r.GroupVersion().String(), k)
-		return Workload{APIVersion: r.GroupVersion().String(), Kind: wk, Namespace: namespace, Name: name}, nil
+	if k, ok := overlay.BuiltinByName(kindArg); ok {
+		wk, _ := kinds.Lookup(k.APIVersion(), k.Kind)
+		return Workload{APIVersion: k.APIVersion(), Kind: wk, Namespace: namespace, Name: name}, nil
 	}
 	for _, k := range extra {
 		if strings.EqualFold(k.Kind, kindArg) || strings.EqualFold(k.Kind+"."+k.Group, kindArg) {
@@ -129,8 +101,8 @@ func (c *Cluster) ParseWorkload(arg, namespace string, kinds overlay.KindTable, 
 
 func builtinKinds() []string {
 	var out []string
-	for k := range builtin {
-		out = append(out, strings.ToLower(k))
+	for _, k := range overlay.BuiltinKinds {
+		out = append(out, strings.ToLower(k.Kind))
 	}
 	slices.Sort(out)
 	return out

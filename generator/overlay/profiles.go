@@ -35,14 +35,32 @@ type Profile interface {
 	Apply(pod *corev1.PodSpec, c *corev1.Container, helper bool, user int64)
 	// Privileged reports whether the debug container runs privileged.
 	Privileged() bool
+	// Rank orders the profiles by what they allow the debug container,
+	// from least (restricted, 0) to most (sysadmin).
+	Rank() int
+	// Level is the least Pod Security level that admits the debug
+	// container.
+	Level() PodSecurityLevel
 }
 
-// profile is a Profile: what the debug container gets, and whether its
-// helpers get it too.
+// PodSecurityLevel is a level of the Pod Security Standards.
+type PodSecurityLevel string
+
+// The Pod Security levels, from most to least permissive.
+const (
+	LevelPrivileged PodSecurityLevel = "privileged"
+	LevelBaseline   PodSecurityLevel = "baseline"
+	LevelRestricted PodSecurityLevel = "restricted"
+)
+
+// profile is a Profile: what the debug container gets, whether its helpers
+// get it too, and where it stands among the others.
 type profile struct {
 	debug      func(c *corev1.Container, user int64)
 	helpers    bool // Pod Security checks every container, helpers too
 	privileged bool
+	rank       int
+	level      PodSecurityLevel
 }
 
 func (p profile) Apply(pod *corev1.PodSpec, c *corev1.Container, helper bool, user int64) {
@@ -54,23 +72,28 @@ func (p profile) Apply(pod *corev1.PodSpec, c *corev1.Container, helper bool, us
 	}
 }
 
-func (p profile) Privileged() bool { return p.privileged }
+func (p profile) Privileged() bool        { return p.privileged }
+func (p profile) Rank() int               { return p.rank }
+func (p profile) Level() PodSecurityLevel { return p.level }
 
+// profiles are the profiles by rank. Pod Security "baseline" admits no
+// added capability beyond a short list, which has neither SYS_PTRACE nor
+// NET_ADMIN and NET_RAW.
 var profiles = map[ProfileName]Profile{
-	ProfileGeneral: profile{debug: func(c *corev1.Container, _ int64) {
-		addCapabilities(c, "SYS_PTRACE")
-	}},
-	ProfileBaseline: profile{debug: func(*corev1.Container, int64) {}},
-	ProfileRestricted: profile{helpers: true, debug: func(c *corev1.Container, user int64) {
+	ProfileRestricted: profile{rank: 0, level: LevelRestricted, helpers: true, debug: func(c *corev1.Container, user int64) {
 		runAsNonRoot(c, user)
 		dropAllCapabilities(c)
 		disallowPrivilegeEscalation(c)
 		seccompRuntimeDefault(c)
 	}},
-	ProfileNetadmin: profile{debug: func(c *corev1.Container, _ int64) {
+	ProfileBaseline: profile{rank: 1, level: LevelBaseline, debug: func(*corev1.Container, int64) {}},
+	ProfileGeneral: profile{rank: 2, level: LevelPrivileged, debug: func(c *corev1.Container, _ int64) {
+		addCapabilities(c, "SYS_PTRACE")
+	}},
+	ProfileNetadmin: profile{rank: 3, level: LevelPrivileged, debug: func(c *corev1.Container, _ int64) {
 		addCapabilities(c, "NET_ADMIN", "NET_RAW")
 	}},
-	ProfileSysadmin: profile{privileged: true, debug: func(c *corev1.Container, _ int64) {
+	ProfileSysadmin: profile{rank: 4, level: LevelPrivileged, privileged: true, debug: func(c *corev1.Container, _ int64) {
 		securityContext(c).Privileged = ptr.To(true)
 	}},
 }
@@ -82,6 +105,14 @@ func ProfileNames() []ProfileName {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	return names
+}
+
+// ProfilesByRank lists the profile names from the least capable to the
+// most.
+func ProfilesByRank() []ProfileName {
+	names := ProfileNames()
+	slices.SortFunc(names, func(a, b ProfileName) int { return profiles[a].Rank() - profiles[b].Rank() })
 	return names
 }
 

@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,5 +49,26 @@ func TestLookupProfileListsValidNames(t *testing.T) {
 	_, err := LookupProfile("root")
 	if err == nil || !strings.Contains(err.Error(), "valid: baseline, general, netadmin, restricted, sysadmin") {
 		t.Errorf("error = %v, want the valid names", err)
+	}
+}
+
+// TestProfileLadder holds the ranks to what they mean: the least capable
+// first, and the Pod Security level each needs never less permissive than
+// the one before's.
+func TestProfileLadder(t *testing.T) {
+	got := ProfilesByRank()
+	want := []ProfileName{ProfileRestricted, ProfileBaseline, ProfileGeneral, ProfileNetadmin, ProfileSysadmin}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ProfilesByRank() (-want +got):\n%s", diff)
+	}
+	levels := []PodSecurityLevel{LevelRestricted, LevelBaseline, LevelPrivileged}
+	last := 0
+	for _, name := range got {
+		p, _ := LookupProfile(name)
+		i := slices.Index(levels, p.Level())
+		if i < last {
+			t.Errorf("%s needs Pod Security %s, less than the profile ranked below it", name, p.Level())
+		}
+		last = i
 	}
 }

@@ -78,7 +78,7 @@ func useNative(mode NativeMode, kind WorkloadKind, hook bool, restartPolicy core
 // runsToCompletion reports whether a pod is meant to finish, which a classic
 // sidecar that idles forever would keep it from doing.
 func runsToCompletion(kind WorkloadKind, hook bool, restartPolicy corev1.RestartPolicy) bool {
-	return kind.isJobLike() || hook || restartPolicy == corev1.RestartPolicyNever || restartPolicy == corev1.RestartPolicyOnFailure
+	return kind.Completes || hook || restartPolicy == corev1.RestartPolicyNever || restartPolicy == corev1.RestartPolicyOnFailure
 }
 
 func firstNonEmpty(s ...string) string {

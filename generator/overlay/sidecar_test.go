@@ -7,10 +7,10 @@ import (
 )
 
 func TestUseNative(t *testing.T) {
-	deployment := WorkloadKind{Group: "apps", Kind: "Deployment"}
-	job := WorkloadKind{Group: "batch", Kind: "Job"}
-	cronJob := WorkloadKind{Group: "batch", Kind: "CronJob"}
-	pod := WorkloadKind{Kind: "Pod"}
+	deployment, _ := Builtin("Deployment")
+	job, _ := Builtin("Job")
+	cronJob, _ := Builtin("CronJob")
+	pod, _ := Builtin("Pod")
 	tests := []struct {
 		name    string
 		mode    NativeMode

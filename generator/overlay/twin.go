@@ -13,21 +13,6 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// Mode says how the overlay debugs a selected workload.
-type Mode string
-
-// The modes. ModeInPlace overlays the workload itself (it rolls, and the
-// pods that serve traffic get the debug container). ModeTwin leaves it byte
-// for byte as it is and adds a twin after it: a copy with one pod, the same
-// configuration, Secrets and volumes, the debug overlay, and no traffic.
-const (
-	ModeInPlace Mode = "inplace"
-	ModeTwin    Mode = "twin"
-)
-
-// Modes lists the valid Mode values.
-var Modes = []Mode{ModeInPlace, ModeTwin}
-
 // TwinClaims says what a StatefulSet's twin does with its claims.
 type TwinClaims string
 
@@ -116,8 +101,9 @@ func (r SelectorRole) served() bool { return r == RoleRoute || r == RoleGuard ||
 
 // TwinPlan is what the twin of one workload is.
 type TwinPlan struct {
-	// Kind, APIVersion and Name are the twin's.
-	Kind, APIVersion, Name string
+	// Kind and Name are the twin's.
+	Kind WorkloadKind
+	Name string
 	// Of is the original, KIND/NAME.
 	Of string
 	// Labels are the twin's pod labels; its selector is TwinLabel alone.
@@ -139,53 +125,27 @@ type LabelNote struct {
 	By         []string // "Service web (routes traffic to)"
 }
 
-// twinKinds are the kinds a twin can be made of, and the kind it has.
-var twinKinds = map[string]struct{ kind, apiVersion, why string }{
-	"Deployment":            {"Deployment", "apps/v1", ""},
-	"StatefulSet":           {"StatefulSet", "apps/v1", ""},
-	"ReplicaSet":            {"ReplicaSet", "apps/v1", ""},
-	"ReplicationController": {"ReplicationController", "v1", ""},
-	"Pod":                   {"Pod", "v1", ""},
-	"Job":                   {"Job", "batch/v1", ""},
-	// A DaemonSet cannot be held to one pod; a Deployment of one replica
-	// keeps the pod template, and a controller that brings the pod back.
-	"DaemonSet": {"Deployment", "apps/v1", "a DaemonSet runs a pod on every node and cannot be held to one: the twin is a Deployment of one replica"},
-	// A CronJob's twin would run on the schedule again and again; a Job of
-	// its job template runs it once.
-	"CronJob": {"Job", "batch/v1", "a CronJob's twin runs its job template once, as a Job, instead of on the schedule"},
-}
-
-// maxTwinName is how long a twin's name may be, per kind: what the API
-// server allows, less what controllers add to it in the names and labels
-// of what they make (a StatefulSet's controller-revision-hash label is its
-// name, "-" and 10 characters, within a label's 63; a Job's name is the
-// job-name label of its pods).
-var maxTwinName = map[string]int{
-	"Deployment": 253 - 11, "ReplicaSet": 253 - 6, "ReplicationController": 253 - 6,
-	"StatefulSet": 63 - 11, "Pod": 253, "Job": 63,
-}
-
 // PlanTwin decides the twin of a selected workload of kind wk, with meta,
 // whose pods carry labels, in release rel.
 func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, rel Release) (*TwinPlan, error) {
 	if meta.IsHook() {
 		return nil, fmt.Errorf("twin mode: %s %s is a Helm hook, which has no twin (hooks run once, at a point of the release); leave it out (targets, %s: \"false\")", meta.Kind, meta.Name, InjectAnnotation)
 	}
-	to, ok := twinKinds[wk.Kind]
+	to, ok := Builtin(wk.Twin)
 	if !ok || !slices.Contains(BuiltinKinds, wk) {
-		return nil, fmt.Errorf("twin mode: %s %s has no twin: twins are made of Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Pods, and (with twin.jobs) Jobs and CronJobs", meta.Kind, meta.Name)
+		return nil, fmt.Errorf("twin mode: %s %s has no twin: twins are made of %s", meta.Kind, meta.Name, twinnable())
 	}
-	if wk.isJobLike() && !ptr.Deref(c.Twin.Jobs, false) {
+	if wk.Completes && !ptr.Deref(c.Twin.Jobs, false) {
 		return nil, fmt.Errorf("twin mode: a twin of %s %s would run the job again, side effects included: set spec.twin.jobs: true if that is what you want, or leave it out", meta.Kind, meta.Name)
 	}
-	p := &TwinPlan{Kind: to.kind, APIVersion: to.apiVersion, Of: meta.Kind + "/" + meta.Name,
+	p := &TwinPlan{Kind: to, Of: meta.Kind + "/" + meta.Name,
 		KeepProbes: ptr.Deref(c.Twin.Probes, false), Claims: c.Twin.Claims, Labels: map[string]string{}}
-	if to.why != "" {
-		p.Notes = append(p.Notes, to.why)
+	if wk.TwinNote != "" {
+		p.Notes = append(p.Notes, wk.TwinNote)
 	}
-	p.Name = twinName(meta.Name, c.Twin.Suffix, maxTwinName[to.kind])
-	if rel.Objects[to.kind+"/"+meta.Namespace+"/"+p.Name] {
-		return nil, fmt.Errorf("twin mode: the twin of %s %s would be %s %s, which the release has already; set spec.twin.suffix", meta.Kind, meta.Name, to.kind, p.Name)
+	p.Name = twinName(meta.Name, c.Twin.Suffix, to.MaxTwinName)
+	if rel.Objects[to.Kind+"/"+meta.Namespace+"/"+p.Name] {
+		return nil, fmt.Errorf("twin mode: the twin of %s %s would be %s %s, which the release has already; set spec.twin.suffix", meta.Kind, meta.Name, to.Kind, p.Name)
 	}
 
 	// The pod labels: none that a Service, a PodDisruptionBudget or a
@@ -224,6 +184,21 @@ func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, r
 		}
 	}
 	return p, nil
+}
+
+// twinnable lists, for messages, the kinds twins are made of.
+func twinnable() string {
+	var kinds, jobs []string
+	for _, k := range BuiltinKinds {
+		switch {
+		case k.Twin == "":
+		case k.Completes:
+			jobs = append(jobs, k.Kind+"s")
+		default:
+			kinds = append(kinds, k.Kind+"s")
+		}
+	}
+	return strings.Join(kinds, ", ") + ", and (with twin.jobs) " + strings.Join(jobs, " and ")
 }
 
 // twinName is name and suffix, shortened with a hash of the name to fit

@@ -68,23 +68,17 @@ func (c Copied) Perms() string {
 	return strings.Join(parts, ", ")
 }
 
-// execKinds are the kinds `kubectl exec` resolves to a pod by itself.
-var execKinds = map[string]string{
-	"Pod": "pod", "Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset",
-	"ReplicaSet": "replicaset", "ReplicationController": "replicationcontroller", "Job": "job",
-}
-
 // ExecCommand returns the kubectl line that opens a shell in a workload's
 // debug container, or "" when kubectl cannot exec into the kind directly
 // (CronJob, PodTemplate, custom kinds).
 func (w Workload) ExecCommand() string {
-	resource, ok := execKinds[w.Kind]
-	if !ok {
+	kind, ok := Builtin(w.Kind)
+	if !ok || !kind.Exec {
 		return ""
 	}
 	ns := ""
 	if w.Namespace != "" {
 		ns = " -n " + w.Namespace
 	}
-	return fmt.Sprintf("kubectl exec -it%s %s/%s -c %s -- %s", ns, resource, w.Name, w.Container, w.Shell)
+	return fmt.Sprintf("kubectl exec -it%s %s/%s -c %s -- %s", ns, strings.ToLower(kind.Kind), w.Name, w.Container, w.Shell)
 }

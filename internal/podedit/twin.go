@@ -19,96 +19,128 @@ import (
 func MakeTwin(root *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) (twin, tmpl *yaml.Node, err error) {
 	twin = yamltree.CopyNode(root, true)
 	clearComments(twin)
-	yamltree.MapSet(twin, "apiVersion", yamltree.Scalar(plan.APIVersion))
-	yamltree.MapSet(twin, "kind", yamltree.Scalar(plan.Kind))
+	yamltree.MapSet(twin, "apiVersion", yamltree.Scalar(plan.Kind.APIVersion()))
+	yamltree.MapSet(twin, "kind", yamltree.Scalar(plan.Kind.Kind))
 	yamltree.MapDelete(twin, "status")
 	meta, _, err := yamltree.MapEnsure(twin, "metadata", yaml.MappingNode)
 	if err != nil {
 		return nil, nil, errors.New("metadata: not a mapping")
 	}
 	spec := yamltree.MapGet(twin, "spec")
-	if wk.Kind == "CronJob" {
-		// The Job of the job template: its metadata joins the object's.
-		jt := yamltree.MapPath(twin, "spec", "jobTemplate")
-		for _, field := range []string{"labels", "annotations"} {
-			for _, kv := range pairs(yamltree.MapPath(jt, "metadata", field)) {
-				m, _, err := yamltree.MapEnsure(meta, field, yaml.MappingNode)
-				if err != nil {
-					return nil, nil, fmt.Errorf("metadata.%s: not a mapping", field)
-				}
-				yamltree.MapSet(m, kv[0].Value, kv[1])
-			}
+	if wk.TwinFromJobTemplate {
+		if spec, err = fromJobTemplate(twin, meta); err != nil {
+			return nil, nil, err
 		}
-		spec = yamltree.MapGet(jt, "spec")
-		if spec == nil {
-			return nil, nil, errors.New("spec.jobTemplate.spec: missing")
-		}
-		yamltree.MapSet(twin, "spec", spec)
 	}
+	if err := twinMetadata(meta, plan); err != nil {
+		return nil, nil, err
+	}
+	if tmpl, err = twinController(twin, spec, wk, plan); err != nil {
+		return nil, nil, err
+	}
+	pod, err := twinTemplate(tmpl, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := twinPod(pod, plan); err != nil {
+		return nil, nil, err
+	}
+	if plan.Kind.Claims {
+		if err := twinClaims(spec, pod, root, plan); err != nil {
+			return nil, nil, err
+		}
+	}
+	return twin, tmpl, nil
+}
+
+// fromJobTemplate makes a CronJob's copy the Job of its job template: the
+// template's metadata joins the object's, its spec becomes the spec.
+func fromJobTemplate(twin, meta *yaml.Node) (*yaml.Node, error) {
+	jt := yamltree.MapPath(twin, "spec", "jobTemplate")
+	for _, field := range []string{"labels", "annotations"} {
+		for _, kv := range pairs(yamltree.MapPath(jt, "metadata", field)) {
+			m, _, err := yamltree.MapEnsure(meta, field, yaml.MappingNode)
+			if err != nil {
+				return nil, fmt.Errorf("metadata.%s: not a mapping", field)
+			}
+			yamltree.MapSet(m, kv[0].Value, kv[1])
+		}
+	}
+	spec := yamltree.MapGet(jt, "spec")
+	if spec == nil {
+		return nil, errors.New("spec.jobTemplate.spec: missing")
+	}
+	yamltree.MapSet(twin, "spec", spec)
+	return spec, nil
+}
+
+// twinMetadata names the twin and marks it as one: what the API server
+// or a controller wrote of the original goes.
+func twinMetadata(meta *yaml.Node, plan *overlay.TwinPlan) error {
 	for _, key := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "managedFields", "generateName"} {
 		yamltree.MapDelete(meta, key)
 	}
 	yamltree.MapSet(meta, "name", yamltree.Scalar(plan.Name))
 	ann, _, err := yamltree.MapEnsure(meta, "annotations", yaml.MappingNode)
 	if err != nil {
-		return nil, nil, errors.New("metadata.annotations: not a mapping")
+		return errors.New("metadata.annotations: not a mapping")
 	}
 	yamltree.MapSet(ann, overlay.TwinOfAnnotation, yamltree.Scalar(plan.Of))
+	return nil
+}
 
-	selector := yamltree.Scalar(overlay.TwinLabel)
-	switch plan.Kind {
-	case "Pod":
-		tmpl = twin
-	case "Job":
-		yamltree.MapDelete(spec, "selector") // the Job controller makes its own
-		yamltree.MapDelete(spec, "manualSelector")
-		tmpl = yamltree.MapGet(spec, "template")
-	case "ReplicationController":
-		yamltree.MapSet(spec, "selector", mapping(selector, yamltree.Scalar(plan.Name)))
-		tmpl = yamltree.MapGet(spec, "template")
-	default:
-		yamltree.MapSet(spec, "selector", mapping(yamltree.Scalar("matchLabels"), mapping(selector, yamltree.Scalar(plan.Name))))
-		tmpl = yamltree.MapGet(spec, "template")
+// twinController gives the twin's controller (none for a Pod) a selector of
+// the twin's label alone, and one pod; it returns the pod template.
+func twinController(twin, spec *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) (*yaml.Node, error) {
+	if plan.Kind.TemplatePath == "" {
+		return twin, nil
 	}
-	switch plan.Kind {
-	case "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController":
+	label := yamltree.Scalar(overlay.TwinLabel)
+	switch plan.Kind.Selector {
+	case overlay.SelectorGenerated:
+		yamltree.MapDelete(spec, "selector") // the controller makes its own
+		yamltree.MapDelete(spec, "manualSelector")
+	case overlay.SelectorMap:
+		yamltree.MapSet(spec, "selector", mapping(label, yamltree.Scalar(plan.Name)))
+	default:
+		yamltree.MapSet(spec, "selector", mapping(yamltree.Scalar("matchLabels"), mapping(label, yamltree.Scalar(plan.Name))))
+	}
+	if plan.Kind.Replicas {
 		yamltree.MapSet(spec, "replicas", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "1"})
 		yamltree.MoveBefore(spec, "replicas", "selector")
 	}
-	if wk.Kind == "DaemonSet" {
+	if wk.TwinRecreate {
 		yamltree.MapDelete(spec, "updateStrategy")
-		// One pod, never two at once: no surge over the node's ports.
 		yamltree.MapSet(spec, "strategy", mapping(yamltree.Scalar("type"), yamltree.Scalar("Recreate")))
 		yamltree.MoveBefore(spec, "strategy", "template")
 	}
+	tmpl := yamltree.MapGet(spec, "template")
 	if tmpl == nil || tmpl.Kind != yaml.MappingNode {
-		return nil, nil, errors.New("the pod template: missing or not a mapping")
+		return nil, errors.New("the pod template: missing or not a mapping")
 	}
+	return tmpl, nil
+}
+
+// twinTemplate gives the twin's pod template the plan's labels and returns
+// its pod spec.
+func twinTemplate(tmpl *yaml.Node, plan *overlay.TwinPlan) (*yaml.Node, error) {
 	tmeta, _, err := yamltree.MapEnsure(tmpl, "metadata", yaml.MappingNode)
 	if err != nil {
-		return nil, nil, errors.New("the pod template's metadata: not a mapping")
+		return nil, errors.New("the pod template's metadata: not a mapping")
 	}
 	labels := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for _, k := range slices.Sorted(maps.Keys(plan.Labels)) {
 		labels.Content = append(labels.Content, yamltree.Scalar(k), yamltree.Scalar(plan.Labels[k]))
 	}
 	yamltree.MapSet(tmeta, "labels", labels)
-	if plan.Kind != "Pod" {
+	if plan.Kind.TemplatePath != "" {
 		yamltree.MoveBefore(tmpl, "metadata", "spec")
 	}
 	pod := yamltree.MapGet(tmpl, "spec")
 	if pod == nil || pod.Kind != yaml.MappingNode {
-		return nil, nil, errors.New("the pod spec: missing or not a mapping")
+		return nil, errors.New("the pod spec: missing or not a mapping")
 	}
-	if err := twinPod(pod, plan); err != nil {
-		return nil, nil, err
-	}
-	if plan.Kind == "StatefulSet" {
-		if err := twinClaims(spec, pod, root, plan); err != nil {
-			return nil, nil, err
-		}
-	}
-	return twin, tmpl, nil
+	return pod, nil
 }
 
 // twinPod makes the pod spec a twin's: no probes (unless kept), no host

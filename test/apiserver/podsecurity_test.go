@@ -121,6 +121,12 @@ func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName
 	args := append([]string{"--enable", "--profile", string(profile), "--allow-privileged"}, v.args...)
 	pod := runOverlay(t, input, args...)
 	want := violations(level, profile, v)
+	// The profile's own Level says where it is admitted: held here to what
+	// the API server does.
+	p, _ := overlay.LookupProfile(profile)
+	if admits := levelAdmits(overlay.PodSecurityLevel(level), p.Level()); admits != (want == nil) {
+		t.Errorf("profile %s says its level is %s, so Pod Security %q admits it: %v; the API server: %v", profile, p.Level(), level, admits, want == nil)
+	}
 
 	_, err := kube.CreateForReal(ns, pod)
 	if want == nil {
@@ -161,6 +167,13 @@ func podSecurityCase(t *testing.T, ns, level string, profile overlay.ProfileName
 		t.Errorf("Pod Security gives reasons beyond the expected ones: %q\nfull message:\n%s", extra, msg)
 	}
 	t.Logf("refused: %s", msg)
+}
+
+// levelAdmits reports whether a namespace enforcing level admits what needs
+// level need.
+func levelAdmits(level, need overlay.PodSecurityLevel) bool {
+	order := []overlay.PodSecurityLevel{overlay.LevelRestricted, overlay.LevelBaseline, overlay.LevelPrivileged}
+	return slices.Index(order, need) <= slices.Index(order, level)
 }
 
 // violations returns Pod Security's reasons to refuse the overlaid appPod,

@@ -71,7 +71,7 @@ func (o *CheckOptions) Complete() {
 		if err != nil {
 			o.problems = append(o.problems, fmt.Errorf("reading --config: %w", err))
 		} else {
-			obj, errs := overlay.CheckDebugOverlay(data, f)
+			obj, errs := generator.CheckDebugOverlay(data, f)
 			o.problems = append(o.problems, errs...)
 			if obj != nil {
 				layer = layer.Merge(obj.Spec)
@@ -191,7 +191,7 @@ func readValues(file string) (generator.Config, []error) {
 	if err != nil {
 		return cfg, []error{fmt.Errorf("--values %s: %w", file, err)}
 	}
-	obj, errs := overlay.CheckDebugOverlay(doc, "--values "+file)
+	obj, errs := generator.CheckDebugOverlay(doc, "--values "+file)
 	if obj != nil {
 		cfg = obj.Spec
 	}

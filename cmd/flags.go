@@ -91,7 +91,7 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("reading --config: %w", err)
 		}
-		obj, err := overlay.ParseDebugOverlay(data, o.ConfigFile)
+		obj, err := generator.ParseDebugOverlay(data, o.ConfigFile)
 		if err != nil {
 			return cfg, err
 		}

@@ -39,7 +39,7 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	nconfig := 0
 	inp, err := readInput(in, r.TempDir, r.memoryLimit(), func(e entry, body []byte) {
 		nconfig++
-		obj, errs := overlay.CheckDebugOverlay(body, docLabel(e, "", ""))
+		obj, errs := CheckDebugOverlay(body, docLabel(e, "", ""))
 		rep.Problems = append(rep.Problems, errs...)
 		if obj != nil {
 			configs = append(configs, obj)

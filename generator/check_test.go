@@ -160,7 +160,7 @@ func TestCheckDebugOverlay(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			obj, errs := overlay.CheckDebugOverlay([]byte(tc.data), "f.yaml")
+			obj, errs := CheckDebugOverlay([]byte(tc.data), "f.yaml")
 			if (obj != nil) != tc.object {
 				t.Errorf("object %v, want one: %v", obj, tc.object)
 			}
@@ -204,7 +204,7 @@ func TestUnjoin(t *testing.T) {
 }
 
 func ExampleCheckDebugOverlay() {
-	_, errs := overlay.CheckDebugOverlay([]byte(`apiVersion: debug-overlay.dev/v1alpha1
+	_, errs := CheckDebugOverlay([]byte(`apiVersion: debug-overlay.dev/v1alpha1
 kind: DebugOverlay
 spec:
   enabled: true

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/utils/ptr"
 )
@@ -54,7 +53,7 @@ func goldenConfig(t *testing.T, dir string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := overlay.ParseDebugOverlay(data, file)
+	obj, err := ParseDebugOverlay(data, file)
 	if err != nil {
 		t.Fatal(err)
 	}

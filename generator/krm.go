@@ -282,7 +282,7 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	}
 	seen := len(report.Findings)
 	if err := st.finish(); err != nil {
-		for _, e := range splitJoined(err) {
+		for _, e := range Unjoin(err) {
 			fail(nil, e)
 		}
 	}
@@ -315,7 +315,7 @@ func parseItemConfig(item *kyaml.RNode) (*overlay.DebugOverlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	return overlay.ParseDebugOverlay(data, source)
+	return ParseDebugOverlay(data, source)
 }
 
 // parseFunctionConfig reads the functionConfig, which must be a DebugOverlay.
@@ -329,7 +329,7 @@ func parseFunctionConfig(fc *kyaml.RNode) (*overlay.DebugOverlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("functionConfig: %w", err)
 	}
-	return overlay.ParseDebugOverlay(data, "functionConfig")
+	return ParseDebugOverlay(data, "functionConfig")
 }
 
 // krmMeta reads what results name: apiVersion, kind, name, namespace.
@@ -391,13 +391,6 @@ func workloadResult(w Workload, items []*kyaml.RNode) *Result {
 	return krmResult(SeverityInfo, b.String(), item)
 }
 
-// splitJoined splits an errors.Join error into its parts.
-func splitJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
 
 // SniffResourceList reports whether a stream is a KRM ResourceList: a YAML
 // document whose top-level kind, found in its first 64 KiB, is

@@ -335,7 +335,7 @@ func goldenLayer(t *testing.T, dir string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := overlay.ParseDebugOverlay(data, "config.yaml")
+	obj, err := ParseDebugOverlay(data, "config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

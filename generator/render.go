@@ -135,7 +135,7 @@ func readConfigured(in io.Reader, tempDir string, limit int64) (*input, []*overl
 	var configs []*overlay.DebugOverlay
 	var configErrs []error
 	inp, err := readInput(in, tempDir, limit, func(e entry, body []byte) {
-		obj, err := overlay.ParseDebugOverlay(body, docLabel(e, "", ""))
+		obj, err := ParseDebugOverlay(body, docLabel(e, "", ""))
 		if err != nil {
 			configErrs = append(configErrs, err)
 		} else {

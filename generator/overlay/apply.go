@@ -86,6 +86,10 @@ func (t *Pod) path(field string) string {
 // has, it returns, with the error, a Workload whose Copies name (by Volume
 // alone) the copied volumes it found, so that they are not also reported
 // as missing.
+//
+// The steps, in order: plan the copies, add them with their init
+// container, add the debug container, share the process namespace, stamp
+// the status. Each is a method of podApply.
 func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	pod, err := t.Edit.PodSpec()
 	if err != nil {
@@ -94,156 +98,214 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 		}
 		return nil, nil, fmt.Errorf("%s.%w", t.Field, err) // the editor names fields of the template
 	}
-	cfg := o.cfg
-	if err := checkNames(pod, cfg.Sidecar.Name, len(cfg.Copy.Volumes) > 0); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.path("spec"), err)
+	if err := o.checkPod(t, pod); err != nil {
+		return nil, nil, err
+	}
+	a := &podApply{o: o, t: t, pod: pod, st: &Status{}, w: &Workload{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
+		Container: o.cfg.Sidecar.Name, Shell: o.shell(), Hook: t.Meta.IsHook()}}
+	plan, err := a.planCopies()
+	if err != nil {
+		return &Workload{Copies: plan.found}, nil, err
+	}
+	for _, step := range []func(*copyPlan) error{a.addCopies, a.addSidecar, a.shareProcessNamespace, a.stamp} {
+		if err := step(plan); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a.w, a.notes, nil
+}
+
+// checkPod refuses a pod the overlay cannot add to: one that has a
+// container named like ours, or lacks a target container.
+func (o *Overlay) checkPod(t *Pod, pod *corev1.PodSpec) error {
+	if err := checkNames(pod, o.cfg.Sidecar.Name, len(o.cfg.Copy.Volumes) > 0); err != nil {
+		return fmt.Errorf("%s: %w", t.path("spec"), err)
 	}
 	for _, name := range t.Sel.Containers {
 		if !slices.ContainsFunc(pod.Containers, func(c corev1.Container) bool { return c.Name == name }) {
-			return nil, nil, fmt.Errorf("%s: target container %q does not exist (containers: %s)",
-				t.path("spec.containers"), name, joinNames(names(pod.Containers)))
+			return fmt.Errorf("%s: target container %q does not exist (containers: %s)",
+				t.path("spec.containers"), name, JoinNames(names(pod.Containers)))
 		}
 	}
+	return nil
+}
 
-	var notes []string
-	st := &Status{}
-	w := &Workload{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
-		Container: cfg.Sidecar.Name, Shell: o.shell()}
-	user := runAsUser(pod, t.Sel.Containers, *cfg.Sidecar.RunAsUser)
-	add := func(prepend bool, key string, v any) error {
-		edit := t.Edit.Append
-		if prepend {
-			edit = t.Edit.Prepend
-		}
-		created, err := edit(key, v)
-		st.MarkCreated("spec."+key, created)
-		return err
+// podApply is one Apply under way: the pod as it was, what has been added
+// to it, the status that records it and the notes to tell.
+type podApply struct {
+	o     *Overlay
+	t     *Pod
+	pod   *corev1.PodSpec
+	st    *Status
+	w     *Workload
+	notes []string
+}
+
+// add puts v into the pod spec's list at key, first or last, and records a
+// list it created.
+func (a *podApply) add(prepend bool, key string, v any) error {
+	edit := a.t.Edit.Append
+	if prepend {
+		edit = a.t.Edit.Prepend
 	}
+	created, err := edit(key, v)
+	a.st.MarkCreated("spec."+key, created)
+	return err
+}
 
-	// Copies: emptyDirs, rewired mounts, and the init container that fills them.
-	rename := map[string]string{}       // in the app containers: rewired copies
-	mirrorRename := map[string]string{} // in the sidecar: every copy
-	var jobs []copyJob
-	vols := map[string]corev1.Volume{}
-	var found []Copied
-	refuse := func(err error) (*Workload, []string, error) { return &Workload{Copies: found}, nil, err }
-	for ci, cv := range cfg.Copy.Volumes {
-		i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
+func (a *podApply) note(s string) {
+	if s != "" {
+		a.notes = append(a.notes, s)
+	}
+}
+
+// copyPlan is what the copies of one pod are: the volumes the pod has of
+// those the configuration copies, and the user the copies belong to (nil:
+// the copy container's own). found names the copied volumes the pod has,
+// for a refusal.
+type copyPlan struct {
+	jobs  []copyJob
+	owner *copyUser
+	found []Copied
+}
+
+// planCopies decides the copies, and refuses what cannot be copied.
+func (a *podApply) planCopies() (*copyPlan, error) {
+	plan := &copyPlan{}
+	for ci, cv := range a.o.cfg.Copy.Volumes {
+		i := slices.IndexFunc(a.pod.Volumes, func(v corev1.Volume) bool { return v.Name == cv.Name })
 		if i < 0 {
 			continue
 		}
-		found = append(found, Copied{Volume: cv.Name})
-		job, err := planCopy(ci, cv, pod.Volumes[i])
+		plan.found = append(plan.found, Copied{Volume: cv.Name})
+		job, err := planCopy(fmt.Sprintf("copy.volumes[%d]", ci), cv, a.pod.Volumes[i])
 		if err != nil {
-			return refuse(fmt.Errorf("%s[%d]: %w", t.path("spec.volumes"), i, err))
+			return plan, fmt.Errorf("%s[%d]: %w", a.t.path("spec.volumes"), i, err)
 		}
-		if slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
-			return refuse(fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
-				t.path("spec.volumes"), cv.Name, job.copyName))
+		if slices.ContainsFunc(a.pod.Volumes, func(v corev1.Volume) bool { return v.Name == job.copyName }) {
+			return plan, fmt.Errorf("%s: the copy of volume %q would be named %q, which the pod already uses",
+				a.t.path("spec.volumes"), cv.Name, job.copyName)
 		}
-		jobs = append(jobs, job)
-		vols[job.volume] = pod.Volumes[i]
+		plan.jobs = append(plan.jobs, job)
 	}
-	owner, err := o.planOwner(pod, t.Sel.Containers, jobs, vols)
+	owner, err := a.o.planOwner(a.pod, a.t.Sel.Containers, plan.jobs)
 	if err != nil {
-		return refuse(fmt.Errorf("%s: %w", t.path("spec"), err))
+		return plan, fmt.Errorf("%s: %w", a.t.path("spec"), err)
 	}
-	for _, job := range jobs {
-		cv := cfg.Copy.Volumes[job.index]
-		rewire := cv.Rewire == nil || *cv.Rewire
-		if rewire {
+	plan.owner = owner
+	return plan, nil
+}
+
+// addCopies adds the emptyDirs of the copies, points the app's mounts at
+// those that are rewired, and adds the init container that fills them,
+// first of all init containers.
+func (a *podApply) addCopies(plan *copyPlan) error {
+	if len(plan.jobs) == 0 {
+		a.st.Rewired = a.t.Edit.Rewire(nil)
+		return nil
+	}
+	rename := map[string]string{}
+	for _, job := range plan.jobs {
+		if job.rewire() {
 			rename[job.volume] = job.copyName
 		}
-		mirrorRename[job.volume] = job.copyName
-		copied := Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: rewire,
+		copied := Copied{Volume: job.volume, Into: job.copyName, Medium: job.medium, Rewire: job.rewire(),
 			FileMode: job.fileMode, DirMode: job.dirMode}
-		if owner != nil {
-			copied.Owner, copied.OwnerFrom = owner.String(), owner.from
+		if plan.owner != nil {
+			copied.Owner, copied.OwnerFrom = plan.owner.String(), plan.owner.from
 		}
-		w.Copies = append(w.Copies, copied)
-		if err := add(false, "volumes", copyVolume(job, cv.SizeLimit)); err != nil {
-			return nil, nil, err
+		a.w.Copies = append(a.w.Copies, copied)
+		if err := a.add(false, "volumes", copyVolume(job)); err != nil {
+			return err
 		}
-		st.Volumes = append(st.Volumes, job.copyName)
+		a.st.Volumes = append(a.st.Volumes, job.copyName)
 	}
-	st.Rewired = t.Edit.Rewire(rename)
-	if len(jobs) > 0 {
-		c := copyContainer(cfg.Copy.Image, cfg.Sidecar.ImagePullPolicy, jobs, owner)
-		if note := fitResources(pod, &c); note != "" {
-			notes = append(notes, note)
-		}
-		helperUser := user
-		if owner != nil {
-			helperUser = owner.uid
-		}
-		o.profile.Apply(pod, &c, true, helperUser)
-		if err := add(true, "initContainers", c); err != nil {
-			return nil, nil, err
-		}
-		st.InitContainers = append(st.InitContainers, c.Name)
+	a.st.Rewired = a.t.Edit.Rewire(rename)
+	c := copyContainer(a.o.cfg.Copy.Image, a.o.cfg.Sidecar.ImagePullPolicy, plan.jobs, plan.owner)
+	a.note(fitResources(a.pod, &c))
+	user := runAsUser(a.pod, a.t.Sel.Containers, *a.o.cfg.Sidecar.RunAsUser)
+	if plan.owner != nil {
+		user = plan.owner.uid
 	}
+	a.o.profile.Apply(a.pod, &c, true, user)
+	if err := a.add(true, "initContainers", c); err != nil {
+		return err
+	}
+	a.st.InitContainers = append(a.st.InitContainers, c.Name)
+	return nil
+}
 
-	// The sidecar, with the target containers' mounts. Without rewire the
-	// app keeps the volume; the sidecar still gets the copy at the same
-	// paths, or nobody but the copy container would ever mount it.
-	w.Hook = t.Meta.IsHook()
-	w.Native = useNative(cfg.Sidecar.Native, t.Kind, w.Hook, pod.RestartPolicy)
-	sidecar, sidecarNotes := o.debugContainer(pod, t.Sel.Containers, mirrorRename, w.Native)
-	notes = append(notes, sidecarNotes...)
-	if !w.Native && runsToCompletion(t.Kind, t.Meta.IsHook(), pod.RestartPolicy) {
-		notes = append(notes, "native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
+// addSidecar adds the debug container with the target containers' mounts:
+// a native sidecar (right after the copy and before the app's own init
+// containers, so a failing init container can be debugged too) where a
+// classic one would keep the pod from completing. Without rewire the app
+// keeps the volume; the sidecar still gets the copy at the same paths, or
+// nobody but the copy container would ever mount it.
+func (a *podApply) addSidecar(plan *copyPlan) error {
+	w, cfg := a.w, a.o.cfg
+	copies := map[string]string{}
+	for _, job := range plan.jobs {
+		copies[job.volume] = job.copyName
+	}
+	w.Native = useNative(cfg.Sidecar.Native, a.t.Kind, w.Hook, a.pod.RestartPolicy)
+	sidecar, notes := a.o.debugContainer(a.pod, a.t.Sel.Containers, copies, w.Native)
+	a.notes = append(a.notes, notes...)
+	if !w.Native && runsToCompletion(a.t.Kind, w.Hook, a.pod.RestartPolicy) {
+		a.note("native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
 	}
 	for _, m := range sidecar.VolumeMounts {
 		w.Mounts = append(w.Mounts, m.MountPath)
 	}
-	if note := fitResources(pod, &sidecar); note != "" {
-		notes = append(notes, note)
-	}
-	if note := sidecarReadNote(owner, jobs, pod, &sidecar); note != "" && *cfg.Sidecar.MirrorMounts {
-		notes = append(notes, note)
+	a.note(fitResources(a.pod, &sidecar))
+	if *cfg.Sidecar.MirrorMounts {
+		a.note(sidecarReadNote(plan.owner, plan.jobs, a.pod, &sidecar))
 	}
 	if w.Native {
-		// Right after the copy and before the app's own init containers, so
-		// a failing init container can be debugged too.
-		if err := add(true, "initContainers", sidecar); err != nil {
-			return nil, nil, err
-		}
-		st.InitContainers = append(st.InitContainers, sidecar.Name)
-	} else {
-		if err := add(false, "containers", sidecar); err != nil {
-			return nil, nil, err
-		}
-		st.Containers = append(st.Containers, sidecar.Name)
+		a.st.InitContainers = append(a.st.InitContainers, sidecar.Name)
+		return a.add(true, "initContainers", sidecar)
 	}
+	a.st.Containers = append(a.st.Containers, sidecar.Name)
+	return a.add(false, "containers", sidecar)
+}
 
-	if *cfg.Sidecar.ShareProcessNamespace {
-		switch {
-		case pod.HostPID:
-			notes = append(notes, "hostPID is set: the sidecar already sees every process, shareProcessNamespace is left alone")
-		case pod.ShareProcessNamespace == nil:
-			t.Edit.ShareProcessNamespace()
-			st.ShareProcessNamespace = ShareProcessNamespaceUnset
-		case !*pod.ShareProcessNamespace:
-			t.Edit.ShareProcessNamespace()
-			st.ShareProcessNamespace = ShareProcessNamespaceFalse
-			notes = append(notes, "shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
-		}
+// shareProcessNamespace lets the sidecar see the app's processes, unless
+// the pod sees the node's already.
+func (a *podApply) shareProcessNamespace(*copyPlan) error {
+	if !*a.o.cfg.Sidecar.ShareProcessNamespace {
+		return nil
 	}
-	for _, a := range o.cfg.stamps() {
-		st.Stamps = append(st.Stamps, a)
-		st.Annotations = append(st.Annotations, a.Key)
+	switch share := a.pod.ShareProcessNamespace; {
+	case a.pod.HostPID:
+		a.note("hostPID is set: the sidecar already sees every process, shareProcessNamespace is left alone")
+	case share == nil:
+		a.t.Edit.ShareProcessNamespace()
+		a.st.ShareProcessNamespace = ShareProcessNamespaceUnset
+	case !*share:
+		a.t.Edit.ShareProcessNamespace()
+		a.st.ShareProcessNamespace = ShareProcessNamespaceFalse
+		a.note("shareProcessNamespace was false: set to true so the sidecar sees the app's processes")
 	}
-	if err := t.Edit.WriteStatus(st); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", t.path("metadata"), err)
+	return nil
+}
+
+// stamp writes the status, with the annotations that say when the overlay
+// ends and why it exists.
+func (a *podApply) stamp(*copyPlan) error {
+	for _, s := range a.o.cfg.stamps() {
+		a.st.Stamps = append(a.st.Stamps, s)
+		a.st.Annotations = append(a.st.Annotations, s.Key)
 	}
-	return w, notes, nil
+	if err := a.t.Edit.WriteStatus(a.st); err != nil {
+		return fmt.Errorf("%s: %w", a.t.path("metadata"), err)
+	}
+	return nil
 }
 
 // planOwner picks the user the copy init container runs as (nil for its
 // own) and refuses what that user cannot do: run as root where the copy
 // container must not, or read a volume's files.
-func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []copyJob, vols map[string]corev1.Volume) (*copyUser, error) {
-	owner, err := planCopyUser(jobs, o.cfg.Copy.Volumes, pod, targetNames)
+func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []copyJob) (*copyUser, error) {
+	owner, err := planCopyUser(jobs, pod, targetNames)
 	if err != nil || owner == nil {
 		return nil, err
 	}
@@ -262,7 +324,7 @@ func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []co
 		}
 	}
 	for _, job := range jobs {
-		if err := checkReadable(owner, vols[job.volume], pod); err != nil {
+		if err := checkReadable(owner, job.source, pod); err != nil {
 			return nil, err
 		}
 	}

@@ -8,14 +8,12 @@ import (
 	"strings"
 	"time"
 
-	kjson "sigs.k8s.io/json"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 )
 
 // Group, Version, APIVersion and Kind identify the DebugOverlay configuration
@@ -280,43 +278,59 @@ func (c Config) IsEnabled() bool { return c.Enabled != nil && *c.Enabled }
 // Validate reports every problem of a merged configuration at once, each
 // naming its field.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("spec.%s: %s", field, fmt.Sprintf(format, args...)))
+	var p problems
+	for _, section := range []func(*problems){c.validateSidecar, c.validateCopy, c.validateTargets,
+		c.validateMode, c.validateExpiry, c.validateGuardRails, c.validateKinds} {
+		section(&p)
 	}
+	return errors.Join(p...)
+}
+
+// problems collects what Validate finds.
+type problems []error
+
+// add records a problem of field (below spec).
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("spec.%s: %s", field, fmt.Sprintf(format, args...)))
+}
+
+func (c Config) validateSidecar(p *problems) {
 	s := c.Sidecar
 	if msgs := validation.IsDNS1123Label(s.Name); len(msgs) > 0 {
-		bad("sidecar.name", "%q is not a valid container name: %s", s.Name, strings.Join(msgs, "; "))
+		p.add("sidecar.name", "%q is not a valid container name: %s", s.Name, strings.Join(msgs, "; "))
 	}
 	if _, err := LookupPreset(s.Preset); err != nil {
-		bad("sidecar.preset", "%v", err)
+		p.add("sidecar.preset", "%v", err)
 	} else if s.Preset == PresetCustom && s.Image == "" {
-		bad("sidecar.image", "the custom preset needs an image")
+		p.add("sidecar.image", "the custom preset needs an image")
 	}
 	if _, err := LookupProfile(s.Profile); err != nil {
-		bad("sidecar.profile", "%v", err)
+		p.add("sidecar.profile", "%v", err)
 	}
 	if !slices.Contains(NativeModes, s.Native) {
-		bad("sidecar.native", "unknown mode %q (valid: %s)", s.Native, joinNames(NativeModes))
+		p.add("sidecar.native", "unknown mode %q (valid: %s)", s.Native, JoinNames(NativeModes))
 	}
-	if p := s.ImagePullPolicy; p != corev1.PullAlways && p != corev1.PullIfNotPresent && p != corev1.PullNever {
-		bad("sidecar.imagePullPolicy", "unknown policy %q (valid: Always, IfNotPresent, Never)", p)
+	if pull := s.ImagePullPolicy; pull != corev1.PullAlways && pull != corev1.PullIfNotPresent && pull != corev1.PullNever {
+		p.add("sidecar.imagePullPolicy", "unknown policy %q (valid: Always, IfNotPresent, Never)", pull)
 	}
 	if s.RunAsUser != nil && *s.RunAsUser <= 0 {
-		bad("sidecar.runAsUser", "must be a positive user ID, got %d", *s.RunAsUser)
+		p.add("sidecar.runAsUser", "must be a positive user ID, got %d", *s.RunAsUser)
 	}
+}
+
+func (c Config) validateCopy(p *problems) {
 	seen := map[string]bool{}
 	for i, v := range c.Copy.Volumes {
 		field := fmt.Sprintf("copy.volumes[%d]", i)
 		switch {
 		case v.Name == "":
-			bad(field+".name", "required")
+			p.add(field+".name", "required")
 		case seen[v.Name]:
-			bad(field+".name", "volume %q is listed twice", v.Name)
+			p.add(field+".name", "volume %q is listed twice", v.Name)
 		}
 		seen[v.Name] = true
 		if v.Medium != "" && !slices.Contains(Media, v.Medium) {
-			bad(field+".medium", "unknown medium %q (valid: %s)", v.Medium, joinNames(Media))
+			p.add(field+".medium", "unknown medium %q (valid: %s)", v.Medium, JoinNames(Media))
 		}
 		for _, m := range []struct {
 			name string
@@ -324,71 +338,89 @@ func (c Config) Validate() error {
 		}{{"fileMode", v.FileMode}, {"dirMode", v.DirMode}} {
 			if m.mode != nil {
 				if msg := validPerm(*m.mode); msg != "" {
-					bad(field+"."+m.name, "%s", msg)
+					p.add(field+"."+m.name, "%s", msg)
 				}
 			}
 		}
 		if v.Owner != "" {
 			if err := v.Owner.validate(); err != nil {
-				bad(field+".owner", "%v", err)
-			} else if uid, _, err := v.Owner.ids(); err == nil && uid == 0 && s.Profile == ProfileRestricted {
-				bad(field+".owner", "%q is root, and the restricted profile runs the copy init container as non-root; give a non-root user", string(v.Owner))
+				p.add(field+".owner", "%v", err)
+			} else if uid, _, err := v.Owner.ids(); err == nil && uid == 0 && c.Sidecar.Profile == ProfileRestricted {
+				p.add(field+".owner", "%q is root, and the restricted profile runs the copy init container as non-root; give a non-root user", string(v.Owner))
 			}
 		}
 	}
 	if len(c.Copy.Volumes) > 0 && c.Copy.Image == "" {
-		bad("copy.image", "required when volumes are copied")
+		p.add("copy.image", "required when volumes are copied")
 	}
+}
+
+func (c Config) validateTargets(p *problems) {
 	for i, t := range c.Targets {
 		field := fmt.Sprintf("targets[%d]", i)
 		if _, err := path.Match(t.Name, ""); err != nil {
-			bad(field+".name", "bad pattern %q: %v", t.Name, err)
+			p.add(field+".name", "bad pattern %q: %v", t.Name, err)
 		}
 		if t.Selector != nil {
 			if _, err := metav1.LabelSelectorAsSelector(t.Selector); err != nil {
-				bad(field+".selector", "%v", err)
+				p.add(field+".selector", "%v", err)
 			}
 		}
 	}
+}
+
+func (c Config) validateMode(p *problems) {
+	if !slices.Contains(Modes, c.Mode) {
+		p.add("mode", "unknown mode %q (valid: %s)", c.Mode, JoinNames(Modes))
+	}
+	if !slices.Contains(TwinClaimChoices, c.Twin.Claims) {
+		p.add("twin.claims", "unknown choice %q (valid: %s)", c.Twin.Claims, JoinNames(TwinClaimChoices))
+	}
+	if msgs := validation.IsDNS1123Label("x" + c.Twin.Suffix); c.Twin.Suffix == "" || len(msgs) > 0 {
+		p.add("twin.suffix", "%q does not make names valid: it needs lowercase letters, digits and '-'", c.Twin.Suffix)
+	}
+}
+
+func (c Config) validateExpiry(p *problems) {
 	if c.Expires != "" {
 		if _, err := time.Parse(time.RFC3339, c.Expires); err != nil {
-			bad("expires", "%q is not an RFC 3339 time such as 2026-12-31T18:00:00Z (a duration from now would move at every render; "+
+			p.add("expires", "%q is not an RFC 3339 time such as 2026-12-31T18:00:00Z (a duration from now would move at every render; "+
 				"write the time itself, e.g. $(date -u -d +4hours +%%FT%%TZ))", c.Expires)
 		}
 	}
-	if !slices.Contains(Modes, c.Mode) {
-		bad("mode", "unknown mode %q (valid: %s)", c.Mode, joinNames(Modes))
-	}
-	if !slices.Contains(TwinClaimChoices, c.Twin.Claims) {
-		bad("twin.claims", "unknown choice %q (valid: %s)", c.Twin.Claims, joinNames(TwinClaimChoices))
-	}
-	if msgs := validation.IsDNS1123Label("x" + c.Twin.Suffix); c.Twin.Suffix == "" || len(msgs) > 0 {
-		bad("twin.suffix", "%q does not make names valid: it needs lowercase letters, digits and '-'", c.Twin.Suffix)
-	}
 	if !slices.Contains(ExpiryActions, c.OnExpiry) {
-		bad("onExpiry", "unknown action %q (valid: %s)", c.OnExpiry, joinNames(ExpiryActions))
+		p.add("onExpiry", "unknown action %q (valid: %s)", c.OnExpiry, JoinNames(ExpiryActions))
 	}
-	if p, err := LookupProfile(s.Profile); err == nil && p.Privileged() && !ptr.Deref(c.AllowPrivileged, false) {
-		bad("sidecar.profile", "profile %s runs the debug container privileged: set spec.allowPrivileged: true to allow it", s.Profile)
+}
+
+// validateGuardRails checks what spec.allowPrivileged and
+// spec.requireDigest ask.
+func (c Config) validateGuardRails(p *problems) {
+	s := c.Sidecar
+	if prof, err := LookupProfile(s.Profile); err == nil && prof.Privileged() && !ptr.Deref(c.AllowPrivileged, false) {
+		p.add("sidecar.profile", "profile %s runs the debug container privileged: set spec.allowPrivileged: true to allow it", s.Profile)
 	}
-	if ptr.Deref(c.RequireDigest, false) {
-		image := s.Image
-		if preset, err := LookupPreset(s.Preset); err == nil && image == "" {
-			image = preset.Image
-		}
-		if !pinned(image) {
-			bad("sidecar.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", image)
-		}
-		if len(c.Copy.Volumes) > 0 && !pinned(c.Copy.Image) {
-			bad("copy.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", c.Copy.Image)
-		}
+	if !ptr.Deref(c.RequireDigest, false) {
+		return
 	}
+	image := s.Image
+	if preset, err := LookupPreset(s.Preset); err == nil && image == "" {
+		image = preset.Image
+	}
+	if !pinned(image) {
+		p.add("sidecar.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", image)
+	}
+	if len(c.Copy.Volumes) > 0 && !pinned(c.Copy.Image) {
+		p.add("copy.image", "%q is not pinned by digest (name@sha256:...), which spec.requireDigest asks", c.Copy.Image)
+	}
+}
+
+func (c Config) validateKinds(p *problems) {
 	for i, k := range c.Kinds {
 		if k.Kind == "" {
-			bad(fmt.Sprintf("kinds[%d].kind", i), "required")
+			p.add(fmt.Sprintf("kinds[%d].kind", i), "required")
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // pinned reports whether an image names its digest.
@@ -401,20 +433,6 @@ func pinned(image string) bool {
 func (c Config) ExpiresAt() (t time.Time, ok bool) {
 	t, err := time.Parse(time.RFC3339, c.Expires)
 	return t, c.Expires != "" && err == nil
-}
-
-// ParseDebugOverlay decodes a DebugOverlay object strictly: unknown fields,
-// a wrong apiVersion or kind are errors. source names where it came from.
-func ParseDebugOverlay(data []byte, source string) (*DebugOverlay, error) {
-	var obj DebugOverlay
-	if err := yaml.UnmarshalStrict(data, &obj); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
-	if obj.APIVersion != APIVersion || obj.Kind != Kind {
-		return nil, fmt.Errorf("%s: want apiVersion %s and kind %s, got %q and %q",
-			source, APIVersion, Kind, obj.APIVersion, obj.Kind)
-	}
-	return &obj, nil
 }
 
 func defaultSidecarResources() *corev1.ResourceRequirements {
@@ -448,48 +466,13 @@ func setSlice[T any](dst *[]T, v []T) {
 	}
 }
 
-func joinNames[T ~string](names []T) string {
+// JoinNames lists names for messages and help texts: "a, b, c".
+func JoinNames[T ~string](names []T) string {
 	s := make([]string, len(names))
 	for i, n := range names {
 		s[i] = string(n)
 	}
 	return strings.Join(s, ", ")
-}
-
-// CheckDebugOverlay decodes a DebugOverlay object like ParseDebugOverlay but
-// reports every problem, not the first: each unknown or duplicate field, and
-// a wrong apiVersion or kind. It still returns the object when it could be
-// decoded leniently, so the rest of it can be checked too; nil means it
-// could not be decoded at all.
-func CheckDebugOverlay(data []byte, source string) (*DebugOverlay, []error) {
-	obj, err := ParseDebugOverlay(data, source)
-	if err == nil {
-		return obj, nil
-	}
-	// ParseDebugOverlay stops at the first unknown field; sigs.k8s.io/json
-	// lists them all, with their paths.
-	j, jerr := yaml.YAMLToJSON(data)
-	if jerr != nil {
-		return nil, []error{err}
-	}
-	var lenient DebugOverlay
-	strict, derr := kjson.UnmarshalStrict(j, &lenient, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
-	if derr != nil {
-		return nil, []error{err}
-	}
-	var errs []error
-	for _, s := range strict {
-		errs = append(errs, fmt.Errorf("%s: %w", source, s))
-	}
-	if lenient.APIVersion != APIVersion || lenient.Kind != Kind {
-		errs = append(errs, fmt.Errorf("%s: want apiVersion %s and kind %s, got %q and %q",
-			source, APIVersion, Kind, lenient.APIVersion, lenient.Kind))
-	}
-	if len(errs) == 0 {
-		// Something only the case-insensitive strict decoder minds.
-		errs = append(errs, err)
-	}
-	return &lenient, errs
 }
 
 // Expiry says what an overlay past its Expires does at time now: an error

@@ -104,8 +104,10 @@ const (
 
 // copyJob is one volume to copy within a pod.
 type copyJob struct {
-	index    int    // of the CopyVolume in Copy.Volumes
-	volume   string // the pod volume
+	field    string        // of its CopyVolume: "copy.volumes[2]"
+	cv       CopyVolume    // what the configuration asks
+	source   corev1.Volume // the pod volume copied
+	volume   string        // its name
 	copyName string // the emptyDir receiving its files
 	medium   corev1.StorageMedium
 	secret   bool
@@ -115,8 +117,8 @@ type copyJob struct {
 }
 
 // planCopy checks that vol can be copied and says how.
-func planCopy(index int, cv CopyVolume, vol corev1.Volume) (copyJob, error) {
-	job := copyJob{index: index, volume: vol.Name, copyName: copyVolumeName(vol.Name), fileMode: cv.FileMode, dirMode: cv.DirMode}
+func planCopy(field string, cv CopyVolume, vol corev1.Volume) (copyJob, error) {
+	job := copyJob{field: field, cv: cv, source: vol, volume: vol.Name, copyName: copyVolumeName(vol.Name), fileMode: cv.FileMode, dirMode: cv.DirMode}
 	switch src := vol.VolumeSource; {
 	case src.Secret != nil:
 		job.secret = true
@@ -171,13 +173,16 @@ func copyVolumeName(volume string) string {
 	return volume[:63-len(suffix)-9] + "-" + hex.EncodeToString(sum[:])[:8] + suffix
 }
 
+// rewire says whether the app's mounts of the volume move to the copy.
+func (job copyJob) rewire() bool { return job.cv.Rewire == nil || *job.cv.Rewire }
+
 // copyVolume is the emptyDir that receives a copy.
-func copyVolume(job copyJob, sizeLimit *resource.Quantity) corev1.Volume {
+func copyVolume(job copyJob) corev1.Volume {
 	return corev1.Volume{
 		Name: job.copyName,
 		VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
 			Medium:    job.medium,
-			SizeLimit: sizeLimit,
+			SizeLimit: job.cv.SizeLimit,
 		}},
 	}
 }

@@ -78,7 +78,7 @@ func (o *Overlay) Ephemeral(pod *corev1.Pod, sel Selection) (*Live, error) {
 	}
 	for _, name := range sel.Containers {
 		if !slices.ContainsFunc(spec.Containers, func(c corev1.Container) bool { return c.Name == name }) {
-			return nil, fmt.Errorf("target container %q does not exist (containers: %s)", name, joinNames(names(spec.Containers)))
+			return nil, fmt.Errorf("target container %q does not exist (containers: %s)", name, JoinNames(names(spec.Containers)))
 		}
 	}
 	targets := targets(spec, sel.Containers)

@@ -278,15 +278,14 @@ func (a appUser) String() string {
 // the pod's copied volumes ask for, nil when none asks. One container
 // copies every volume of the pod, so the owners they ask for must agree,
 // and the copies of volumes that ask for none belong to that user too.
-func planCopyUser(jobs []copyJob, volumes []CopyVolume, pod *corev1.PodSpec, targetNames []string) (*copyUser, error) {
+func planCopyUser(jobs []copyJob, pod *corev1.PodSpec, targetNames []string) (*copyUser, error) {
 	var user *copyUser
 	var userVolume string
 	for _, job := range jobs {
-		cv := volumes[job.index]
-		if cv.Owner == "" {
+		if job.cv.Owner == "" {
 			continue
 		}
-		u, err := resolveOwner(cv, fmt.Sprintf("copy.volumes[%d].owner", job.index), pod, targetNames)
+		u, err := resolveOwner(job.cv, job.field+".owner", pod, targetNames)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", u.field, err)
 		}

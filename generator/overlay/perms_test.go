@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -216,9 +217,8 @@ func TestPlanCopyUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			vols := []CopyVolume{{Name: "tls", Owner: tt.owner}}
-			jobs := []copyJob{{index: 0, volume: "tls"}}
-			got, err := planCopyUser(jobs, vols, tt.in.pod, tt.in.containers)
+			jobs := []copyJob{{field: "copy.volumes[0]", cv: CopyVolume{Name: "tls", Owner: tt.owner}, volume: "tls"}}
+			got, err := planCopyUser(jobs, tt.in.pod, tt.in.containers)
 			if !checkErr(t, err, tt.wantErr) {
 				return
 			}
@@ -232,7 +232,7 @@ func TestPlanCopyUser(t *testing.T) {
 func TestPlanCopyUserAcrossVolumes(t *testing.T) {
 	pod := &corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000), FSGroup: ptr.To[int64](2000)},
 		Containers: []corev1.Container{{Name: "app"}}}
-	jobs := []copyJob{{index: 0, volume: "a"}, {index: 1, volume: "b"}, {index: 2, volume: "c"}}
+	volumes := []string{"a", "b", "c"}
 	tests := []struct {
 		name    string
 		owners  [3]Owner
@@ -253,11 +253,11 @@ func TestPlanCopyUserAcrossVolumes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var vols []CopyVolume
+			var jobs []copyJob
 			for i, o := range tt.owners {
-				vols = append(vols, CopyVolume{Name: jobs[i].volume, Owner: o})
+				jobs = append(jobs, copyJob{field: fmt.Sprintf("copy.volumes[%d]", i), cv: CopyVolume{Name: volumes[i], Owner: o}, volume: volumes[i]})
 			}
-			got, err := planCopyUser(jobs, vols, pod, nil)
+			got, err := planCopyUser(jobs, pod, nil)
 			if !checkErr(t, err, tt.wantErr) {
 				return
 			}

@@ -45,7 +45,7 @@ func PresetNames() []PresetName {
 func LookupPreset(name PresetName) (Preset, error) {
 	p, ok := presets[name]
 	if !ok {
-		return Preset{}, fmt.Errorf("unknown preset %q (valid: %s)", name, joinNames(PresetNames()))
+		return Preset{}, fmt.Errorf("unknown preset %q (valid: %s)", name, JoinNames(PresetNames()))
 	}
 	return p, nil
 }

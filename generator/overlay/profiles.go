@@ -120,7 +120,7 @@ func ProfilesByRank() []ProfileName {
 func LookupProfile(name ProfileName) (Profile, error) {
 	p, ok := profiles[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown profile %q (valid: %s)", name, joinNames(ProfileNames()))
+		return nil, fmt.Errorf("unknown profile %q (valid: %s)", name, JoinNames(ProfileNames()))
 	}
 	return p, nil
 }

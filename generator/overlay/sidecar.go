@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"cmp"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -36,14 +37,14 @@ func (o *Overlay) debugContainer(pod *corev1.PodSpec, names []string, rename map
 }
 
 // shell is the shell people exec into in the debug container.
-func (o *Overlay) shell() string { return firstNonEmpty(o.cfg.Sidecar.Shell, o.preset.Shell) }
+func (o *Overlay) shell() string { return cmp.Or(o.cfg.Sidecar.Shell, o.preset.Shell) }
 
 // buildSidecar assembles the debug container from the configuration and its
 // preset; the profile and the user come from the pod (see overlay.apply).
 func buildSidecar(s Sidecar, preset Preset, mounts []corev1.VolumeMount, native bool) corev1.Container {
 	c := corev1.Container{
 		Name:            s.Name,
-		Image:           firstNonEmpty(s.Image, preset.Image),
+		Image:           cmp.Or(s.Image, preset.Image),
 		Command:         s.Command,
 		Args:            s.Args,
 		Env:             s.Env,
@@ -79,13 +80,4 @@ func useNative(mode NativeMode, kind WorkloadKind, hook bool, restartPolicy core
 // sidecar that idles forever would keep it from doing.
 func runsToCompletion(kind WorkloadKind, hook bool, restartPolicy corev1.RestartPolicy) bool {
 	return kind.Completes || hook || restartPolicy == corev1.RestartPolicyNever || restartPolicy == corev1.RestartPolicyOnFailure
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -65,7 +65,7 @@ func goldenCase(t *testing.T, dir, ns string) bool {
 	expected := readFile(t, filepath.Join(dir, "expected.yaml"))
 	var kinds []generator.WorkloadKind
 	if data, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil {
-		obj, err := overlay.ParseDebugOverlay(data, "config.yaml")
+		obj, err := generator.ParseDebugOverlay(data, "config.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}

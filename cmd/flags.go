@@ -33,6 +33,10 @@ type OverlayFlags struct {
 	Privileged   bool
 	Digest       bool
 	Mode         string
+	Tools        bool
+	ToolsImage   string
+	Hold         bool
+	HoldInit     []string
 
 	flags *pflag.FlagSet
 }
@@ -48,7 +52,8 @@ func (o *OverlayFlags) AddFlags(fs *pflag.FlagSet) { o.addFlags(fs, false) }
 // (attach): not --enable (attaching is the request), --native or
 // --copy-volume (a running pod gets neither sidecars nor volumes), nor
 // --expires, --reason, --on-expiry and --mode, which are about pod
-// templates (stamps, renders, twins).
+// templates (stamps, renders, twins), nor the tools and holds, which need
+// volumes.
 func (o *OverlayFlags) AddLiveFlags(fs *pflag.FlagSet) { o.addFlags(fs, true) }
 
 func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
@@ -79,6 +84,7 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
 	if !live {
 		fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", joinNames(overlay.Modes), overlay.ModeInPlace))
+		o.addToolFlags(fs)
 	}
 }
 
@@ -111,6 +117,7 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	if changed("require-digest") {
 		flagCfg.RequireDigest = &o.Digest
 	}
+	o.toolConfig(&flagCfg)
 	flagCfg.Expires = o.Expires
 	flagCfg.Reason = o.Reason
 	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
@@ -236,4 +243,26 @@ func joinNames[T ~string](names []T) string {
 		s[i] = string(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+// addToolFlags registers the flags of the tools and of twin mode's holds
+// (issue 26).
+func (o *OverlayFlags) addToolFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Tools, "tools", false, "Inject a static busybox at "+overlay.ToolsPath+" of the target containers, for a shell in the app container itself")
+	fs.StringVar(&o.ToolsImage, "tools-image", "", fmt.Sprintf("Image of the static busybox the tools copy, at /bin/busybox (default %s)", overlay.DefaultToolsImage))
+	fs.BoolVar(&o.Hold, "hold", false, "In twin mode, hold the twin's target containers: they idle instead of running their program, which is recorded to run by hand")
+	fs.StringArrayVar(&o.HoldInit, "hold-init", nil, "In twin mode, hold this init container of the twin's pod, which stays in its Init phase until released; repeatable")
+}
+
+// toolConfig sets the tool and hold flags that were given on flagCfg.
+func (o *OverlayFlags) toolConfig(flagCfg *generator.Config) {
+	changed := o.flags.Changed
+	if changed("tools") {
+		flagCfg.Tools.Inject = &o.Tools
+	}
+	flagCfg.Tools.Image = o.ToolsImage
+	if changed("hold") {
+		flagCfg.Twin.Hold = &o.Hold
+	}
+	flagCfg.Twin.HoldInit = o.HoldInit
 }

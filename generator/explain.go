@@ -55,6 +55,7 @@ func (r *Report) Explain(w io.Writer) error {
 				fmt.Fprintf(&b, "    copies: %s\n", perms)
 			}
 		}
+		explainTools(&b, wl, r.Config)
 		if cmd := wl.ExecCommand(); cmd != "" {
 			fmt.Fprintf(&b, "  shell: %s\n", cmd)
 		} else {

@@ -183,6 +183,7 @@ func (st *run) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.N
 	if err != nil {
 		return nil, &docError{label: label, err: err}
 	}
+	plan.SelectHeld(sel)
 	twin, twinTmpl, err := podedit.MakeTwin(root, wk, plan)
 	if err != nil {
 		return nil, &docError{label: label, err: fmt.Errorf("making its twin: %w", err)}

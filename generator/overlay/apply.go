@@ -25,6 +25,10 @@ type Editor interface {
 	// Rewire points every mount of a renamed volume, in every container
 	// and init container, at its copy.
 	Rewire(rename map[string]string) []Rewire
+	// AddMount puts m at the end of the volumeMounts of the container or
+	// init container named container, creating the list when it has none,
+	// and says so.
+	AddMount(container string, m corev1.VolumeMount) (created bool, err error)
 	// ShareProcessNamespace sets the pod spec's field to true.
 	ShareProcessNamespace()
 	// WriteStatus records st on the pod template, after the annotations
@@ -87,9 +91,9 @@ func (t *Pod) path(field string) string {
 // alone) the copied volumes it found, so that they are not also reported
 // as missing.
 //
-// The steps, in order: plan the copies, add them with their init
-// container, add the debug container, share the process namespace, stamp
-// the status. Each is a method of podApply.
+// The steps, in order: plan the copies, add the tools (tools.go), add the
+// copies with their init container, add the debug container, share the
+// process namespace, stamp the status. Each is a method of podApply.
 func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	pod, err := t.Edit.PodSpec()
 	if err != nil {
@@ -107,7 +111,7 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	if err != nil {
 		return &Workload{Copies: plan.found}, nil, err
 	}
-	for _, step := range []func(*copyPlan) error{a.addCopies, a.addSidecar, a.shareProcessNamespace, a.stamp} {
+	for _, step := range []func(*copyPlan) error{a.addTools, a.addCopies, a.addSidecar, a.shareProcessNamespace, a.stamp} {
 		if err := step(plan); err != nil {
 			return nil, nil, err
 		}
@@ -247,7 +251,7 @@ func (a *podApply) addSidecar(plan *copyPlan) error {
 	for _, job := range plan.jobs {
 		copies[job.volume] = job.copyName
 	}
-	w.Native = useNative(cfg.Sidecar.Native, a.t.Kind, w.Hook, a.pod.RestartPolicy)
+	w.Native = useNative(cfg.Sidecar.Native, a.t.Kind, w.Hook, a.pod.RestartPolicy) || a.holdsInit() && cfg.Sidecar.Native == NativeAuto
 	sidecar, notes := a.o.debugContainer(a.pod, a.t.Sel.Containers, copies, w.Native)
 	a.notes = append(a.notes, notes...)
 	if !w.Native && runsToCompletion(a.t.Kind, w.Hook, a.pod.RestartPolicy) {

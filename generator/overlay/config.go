@@ -110,6 +110,8 @@ type Config struct {
 	Mode Mode `json:"mode,omitempty"`
 	// Twin configures twin mode.
 	Twin Twin `json:"twin,omitempty"`
+	// Tools injects a static busybox into the target containers (tools.go).
+	Tools Tools `json:"tools,omitempty"`
 }
 
 // ExpiryAction says what a render does with an overlay past its Expires.
@@ -230,6 +232,7 @@ func Default() Config {
 		Twin:            Twin{Suffix: "-debug", Probes: ptr.To(false), Jobs: ptr.To(false), Claims: ClaimsFresh},
 		AllowPrivileged: ptr.To(false),
 		RequireDigest:   ptr.To(false),
+		Tools:           Tools{Inject: ptr.To(false), Image: DefaultToolsImage},
 	}
 }
 
@@ -250,6 +253,10 @@ func (c Config) Merge(over Config) Config {
 	setPtr(&c.Twin.Probes, over.Twin.Probes)
 	setPtr(&c.Twin.Jobs, over.Twin.Jobs)
 	setString(&c.Twin.Claims, over.Twin.Claims)
+	setPtr(&c.Twin.Hold, over.Twin.Hold)
+	setSlice(&c.Twin.HoldInit, over.Twin.HoldInit)
+	setPtr(&c.Tools.Inject, over.Tools.Inject)
+	setString(&c.Tools.Image, over.Tools.Image)
 
 	s, o := &c.Sidecar, over.Sidecar
 	setString(&s.Name, o.Name)
@@ -280,7 +287,7 @@ func (c Config) IsEnabled() bool { return c.Enabled != nil && *c.Enabled }
 func (c Config) Validate() error {
 	var p problems
 	for _, section := range []func(*problems){c.validateSidecar, c.validateCopy, c.validateTargets,
-		c.validateMode, c.validateExpiry, c.validateGuardRails, c.validateKinds} {
+		c.validateMode, c.validateExpiry, c.validateGuardRails, c.validateKinds, c.validateTools, c.validateHold} {
 		section(&p)
 	}
 	return errors.Join(p...)

@@ -19,6 +19,9 @@ type Status struct {
 	InitContainers []string `json:"initContainers,omitempty"`
 	Volumes        []string `json:"volumes,omitempty"`
 	Rewired        []Rewire `json:"rewired,omitempty"`
+	// Mounts lists the volumeMounts the overlay added to the pod's own
+	// containers (the tools').
+	Mounts []Mount `json:"mounts,omitempty"`
 	// ShareProcessNamespace is the field's value before the overlay set it:
 	// "unset" or "false"; empty when the overlay left it alone.
 	ShareProcessNamespace string `json:"shareProcessNamespace,omitempty"`
@@ -45,6 +48,28 @@ type Rewire struct {
 	MountPath string `json:"mountPath"`
 	Volume    string `json:"volume"`
 	Copy      string `json:"copy"`
+}
+
+// Mount records one volumeMount the overlay added to a container of the
+// pod's own, at the end of its volumeMounts.
+type Mount struct {
+	Container string `json:"container"`
+	Volume    string `json:"volume"`
+	MountPath string `json:"mountPath"`
+	// Created says the container had no volumeMounts before: a strip
+	// removes the list again when it is left empty.
+	Created bool `json:"created,omitempty"`
+}
+
+// AddedMount reports whether the volumeMount named volume at mountPath of
+// container is one the overlay added.
+func (s *Status) AddedMount(container, volume, mountPath string) (Mount, bool) {
+	for _, m := range s.Mounts {
+		if m.Container == container && m.Volume == volume && m.MountPath == mountPath {
+			return m, true
+		}
+	}
+	return Mount{}, false
 }
 
 // The values of Status.ShareProcessNamespace.

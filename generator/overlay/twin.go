@@ -39,6 +39,13 @@ type Twin struct {
 	Jobs *bool `json:"jobs,omitempty"`
 	// Claims: fresh (the default) or readOnly, for StatefulSets.
 	Claims TwinClaims `json:"claims,omitempty"`
+	// Hold keeps the twin's target containers from running their program:
+	// they idle, with the tools, and the program is recorded so a person
+	// can start it by hand (hold.go); default false.
+	Hold *bool `json:"hold,omitempty"`
+	// HoldInit names init containers of the pod to hold the same way: the
+	// pod stays in its Init phase until a person releases them.
+	HoldInit []string `json:"holdInit,omitempty"`
 }
 
 // TwinLabel, on a twin's pods and in its selector, holds the twin's name:
@@ -117,6 +124,10 @@ type TwinPlan struct {
 	Claims TwinClaims
 	// Notes are what people should know: a changed kind, a shared claim.
 	Notes []string
+	// Hold is what the twin holds (nil: nothing); Held, filled by the
+	// twin's maker, the containers it held and their programs.
+	Hold *HoldPlan
+	Held []Held
 }
 
 // LabelNote is one pod label of the original and who selects on it.
@@ -139,7 +150,7 @@ func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, r
 		return nil, fmt.Errorf("twin mode: a twin of %s %s would run the job again, side effects included: set spec.twin.jobs: true if that is what you want, or leave it out", meta.Kind, meta.Name)
 	}
 	p := &TwinPlan{Kind: to, Of: meta.Kind + "/" + meta.Name,
-		KeepProbes: ptr.Deref(c.Twin.Probes, false), Claims: c.Twin.Claims, Labels: map[string]string{}}
+		KeepProbes: ptr.Deref(c.Twin.Probes, false), Claims: c.Twin.Claims, Labels: map[string]string{}, Hold: c.holdPlan()}
 	if wk.TwinNote != "" {
 		p.Notes = append(p.Notes, wk.TwinNote)
 	}

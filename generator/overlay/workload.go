@@ -24,6 +24,8 @@ type Workload struct {
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.
 	Mounts []string
+	// Tools lists the containers that mount the tools at ToolsPath.
+	Tools []string
 	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
 	// twin's then, and Twin.Of names the original.
 	Twin *TwinPlan

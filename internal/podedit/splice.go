@@ -233,6 +233,52 @@ func (e *Splice) Rewire(rename map[string]string) []overlay.Rewire {
 	return done
 }
 
+// AddMount puts m at the end of a container's volumeMounts, or below a
+// new volumeMounts key at the end of the container (editable has checked
+// that a list there is a block list).
+func (e *Splice) AddMount(container string, m corev1.VolumeMount) (bool, error) {
+	d := e.d
+	c := spliceContainer(d, e.spec, container)
+	if c < 0 {
+		return false, fmt.Errorf("no container named %q", container)
+	}
+	item, err := e.render(m)
+	if err != nil {
+		return false, fmt.Errorf("encoding volumeMounts: %w", err)
+	}
+	if mounts := d.Get(c, "volumeMounts"); mounts >= 0 {
+		_, end := d.Entry(mounts)
+		e.edits = append(e.edits, blockyaml.Edit{From: end, To: end, Text: blockyaml.AppendItem(nil, item, d.Col(mounts))})
+		return false, nil
+	}
+	col := d.Col(c)
+	dash := col
+	if !e.compact {
+		dash += 2
+	}
+	text := blockyaml.AppendItem(fmt.Appendf(nil, "%svolumeMounts:\n", blockyaml.Spaces(col)), item, dash)
+	_, end := d.Entry(c)
+	e.edits = append(e.edits, blockyaml.Edit{From: end, To: end, Text: text})
+	return true, nil
+}
+
+// spliceContainer finds the container or init container named name of the
+// pod spec spec; None when there is none.
+func spliceContainer(d *blockyaml.Doc, spec blockyaml.Node, name string) blockyaml.Node {
+	for _, key := range []string{"containers", "initContainers"} {
+		list := d.Get(spec, key)
+		if d.Kind(list) != blockyaml.Seq {
+			continue
+		}
+		for c := range d.Children(list) {
+			if n, _ := d.StrOrAbsent(d.Get(c, "name")); n == name && d.Kind(c) == blockyaml.Map {
+				return c
+			}
+		}
+	}
+	return blockyaml.None
+}
+
 // ShareProcessNamespace sets the field to true.
 func (e *Splice) ShareProcessNamespace() {
 	if n := e.d.Get(e.spec, "shareProcessNamespace"); n >= 0 {

@@ -94,6 +94,38 @@ func (e *Tree) Rewire(rename map[string]string) []overlay.Rewire {
 	return done
 }
 
+// AddMount puts m at the end of a container's volumeMounts.
+func (e *Tree) AddMount(container string, m corev1.VolumeMount) (bool, error) {
+	c := findContainer(e.spec, container)
+	if c == nil {
+		return false, fmt.Errorf("no container named %q", container)
+	}
+	n, err := yamltree.ToNode(m)
+	if err != nil {
+		return false, fmt.Errorf("encoding volumeMounts: %w", err)
+	}
+	seq, created, err := yamltree.MapEnsure(c, "volumeMounts", yaml.SequenceNode)
+	if err != nil {
+		return false, fmt.Errorf("volumeMounts: %w", err)
+	}
+	seq.Style &^= yaml.FlowStyle
+	seq.Content = append(seq.Content, n)
+	return created, nil
+}
+
+// findContainer returns the container or init container named name of a
+// pod spec, nil when there is none.
+func findContainer(spec *yaml.Node, name string) *yaml.Node {
+	for _, list := range []string{"containers", "initContainers"} {
+		for _, c := range yamltree.Items(yamltree.MapGet(spec, list)) {
+			if yamltree.Value(yamltree.MapGet(c, "name")) == name {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
 // ShareProcessNamespace sets the field to true.
 func (e *Tree) ShareProcessNamespace() {
 	yamltree.MapSet(e.spec, "shareProcessNamespace", yamltree.Bool(true))
@@ -162,6 +194,19 @@ func StripTree(tmpl *yaml.Node) (bool, error) {
 					}
 				}
 			}
+		}
+	}
+	for _, m := range s.Mounts {
+		c := findContainer(spec, m.Container)
+		mounts := yamltree.MapGet(c, "volumeMounts")
+		if mounts == nil || mounts.Kind != yaml.SequenceNode {
+			continue
+		}
+		mounts.Content = slices.DeleteFunc(mounts.Content, func(item *yaml.Node) bool {
+			return yamltree.Value(yamltree.MapGet(item, "name")) == m.Volume && yamltree.Value(yamltree.MapGet(item, "mountPath")) == m.MountPath
+		})
+		if m.Created && len(mounts.Content) == 0 {
+			yamltree.MapDelete(c, "volumeMounts")
 		}
 	}
 	switch s.ShareProcessNamespace {

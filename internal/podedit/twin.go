@@ -45,6 +45,9 @@ func MakeTwin(root *yaml.Node, wk overlay.WorkloadKind, plan *overlay.TwinPlan) 
 	if err := twinPod(pod, plan); err != nil {
 		return nil, nil, err
 	}
+	if err := holdTwin(tmpl, pod, plan); err != nil {
+		return nil, nil, err
+	}
 	if plan.Kind.Claims {
 		if err := twinClaims(spec, pod, root, plan); err != nil {
 			return nil, nil, err

@@ -95,6 +95,20 @@ func (e *Typed) Rewire(rename map[string]string) []overlay.Rewire {
 	return done
 }
 
+// AddMount puts m at the end of a container's volumeMounts.
+func (e *Typed) AddMount(container string, m corev1.VolumeMount) (bool, error) {
+	for _, list := range [][]corev1.Container{e.Spec.Containers, e.Spec.InitContainers} {
+		for i := range list {
+			if c := &list[i]; c.Name == container {
+				created := len(c.VolumeMounts) == 0
+				c.VolumeMounts = append(c.VolumeMounts, m)
+				return created, nil
+			}
+		}
+	}
+	return false, fmt.Errorf("no container named %q", container)
+}
+
 // ShareProcessNamespace sets the field to true.
 func (e *Typed) ShareProcessNamespace() { e.Spec.ShareProcessNamespace = ptr.To(true) }
 
@@ -132,6 +146,20 @@ func stripTyped(spec *corev1.PodSpec, s *overlay.Status) {
 				for mi := range list[ci].VolumeMounts {
 					if m := &list[ci].VolumeMounts[mi]; m.Name == r.Copy && m.MountPath == r.MountPath {
 						m.Name = r.Volume
+					}
+				}
+			}
+		}
+	}
+	for _, m := range s.Mounts {
+		for _, list := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
+			for ci := range list {
+				if c := &list[ci]; c.Name == m.Container {
+					c.VolumeMounts = slices.DeleteFunc(c.VolumeMounts, func(vm corev1.VolumeMount) bool {
+						return vm.Name == m.Volume && vm.MountPath == m.MountPath
+					})
+					if m.Created && len(c.VolumeMounts) == 0 {
+						c.VolumeMounts = nil
 					}
 				}
 			}

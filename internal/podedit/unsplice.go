@@ -67,6 +67,9 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 			edits = append(edits, d.Emptied(list, "[]"))
 		}
 	}
+	if !unspliceMounts(d, spec, s, removed, cut, func(e blockyaml.Edit) { edits = append(edits, e) }) {
+		return nil, false
+	}
 	for _, r := range s.Rewired {
 		for _, key := range []string{"containers", "initContainers"} {
 			list := d.Get(spec, key)
@@ -134,4 +137,52 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 		cut(ann)
 	}
 	return blockyaml.Apply(make([]byte, 0, len(d.Body())), nil, d.Body(), edits)
+}
+
+// unspliceMounts cuts the volumeMounts the overlay added to the pod's own
+// containers (s.Mounts), and the lists it created for them; false means a
+// shape it cannot undo exactly.
+func unspliceMounts(d *blockyaml.Doc, spec blockyaml.Node, s *overlay.Status, removed map[blockyaml.Node]bool, cut func(blockyaml.Node), edit func(blockyaml.Edit)) bool {
+	var done []string
+	for _, m := range s.Mounts {
+		if slices.Contains(done, m.Container) {
+			continue
+		}
+		done = append(done, m.Container)
+		c := spliceContainer(d, spec, m.Container)
+		if c < 0 || removed[c] {
+			continue
+		}
+		mounts := d.Get(c, "volumeMounts")
+		if mounts < 0 {
+			continue
+		}
+		if d.Kind(mounts) != blockyaml.Seq {
+			return false
+		}
+		var ours []blockyaml.Node
+		left, created := 0, false
+		for it := range d.Children(mounts) {
+			name, _ := d.Str(d.Get(it, "name"))
+			path, _ := d.Str(d.Get(it, "mountPath"))
+			if added, ok := s.AddedMount(m.Container, name, path); ok {
+				ours = append(ours, it)
+				created = created || added.Created
+			} else {
+				left++
+			}
+		}
+		switch {
+		case len(ours) == 0:
+		case left > 0:
+			for _, it := range ours {
+				cut(it)
+			}
+		case created:
+			cut(mounts)
+		default:
+			edit(d.Emptied(mounts, "[]"))
+		}
+	}
+	return true
 }

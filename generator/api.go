@@ -12,9 +12,10 @@ type (
 	Workload = overlay.Workload
 	// WorkloadKind says where a kind keeps its pod template.
 	WorkloadKind = overlay.WorkloadKind
-	// Target, Sidecar, Copy and CopyVolume are parts of Config.
+	// Target, Sidecar, Copy, CopyVolume and Tools are parts of Config.
 	Target     = overlay.Target
 	Sidecar    = overlay.Sidecar
 	Copy       = overlay.Copy
 	CopyVolume = overlay.CopyVolume
+	Tools      = overlay.Tools
 )

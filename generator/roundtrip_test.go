@@ -10,11 +10,16 @@ import (
 
 // TestStripGivesBackTheBytes: on the Helm-like benchmark stream (every
 // workload kind, Secret, ConfigMap, emptyDir and PVC volumes, probes,
-// comments), the overlay with a copied volume, then strip, gives back the
+// comments), the overlay with a copied volume or the tools, then strip, gives back the
 // input byte for byte; and rendering the overlaid stream again changes no
 // byte.
 func TestStripGivesBackTheBytes(t *testing.T) {
-	for _, c := range benchConfigs() {
+	on := true
+	configs := append(benchConfigs(), struct {
+		name string
+		cfg  generator.Config
+	}{"enabled+tools", generator.Config{Enabled: &on, Tools: generator.Tools{Inject: &on}}})
+	for _, c := range configs {
 		if !c.cfg.IsEnabled() {
 			continue
 		}

@@ -105,6 +105,9 @@ func (g *Streams) config() overlay.Config {
 		cfg.Targets = []overlay.Target{{Kind: g.pick("Deployment", "StatefulSet", "Job", "Pod"), Name: g.pick("*", "w-*")}}
 	}
 	cfg.Kinds = []overlay.WorkloadKind{{Group: "argoproj.io", Kind: "Rollout", TemplatePath: "spec.template"}}
+	if g.chance(0.2) {
+		cfg.Tools.Inject = ptr.To(true)
+	}
 	return cfg
 }
 

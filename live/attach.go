@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,6 +92,10 @@ type Attacher struct {
 	Timeout time.Duration
 	// Progress receives a line per pod and state, and the notes.
 	Progress io.Writer
+	// Release and ValuesKey name the Helm release the workloads come
+	// from, and its toggle chart's values, when they do: the hint for a
+	// container that does not run says how to hold it in a twin then.
+	Release, ValuesKey string
 
 	mu    sync.Mutex
 	noted map[string]bool
@@ -176,6 +181,9 @@ func (a *Attacher) prepare(ctx context.Context, o *overlay.Overlay, w Workload, 
 	for _, n := range live.Notes {
 		a.note(w, n)
 	}
+	if live.Down != nil {
+		a.noteDown(ctx, w, pod, live)
+	}
 	r.Shell = live.Shell
 	// An earlier attach with this configuration: use its container when it
 	// runs or is starting.
@@ -224,7 +232,7 @@ func (a *Attacher) prepare(ctx context.Context, o *overlay.Overlay, w Workload, 
 		a.printf("pod %s/%s: the API server accepts %s (dry run: nothing changed)\n", pod.Namespace, pod.Name, r.Container)
 		return r, "", false
 	}
-	a.printf("pod %s/%s: added ephemeral container %s (%s), targeting %s\n", pod.Namespace, pod.Name, r.Container, live.Container.Image, live.Container.TargetContainerName)
+	a.printf("pod %s/%s: added ephemeral container %s (%s), targeting %s\n", pod.Namespace, pod.Name, r.Container, live.Container.Image, cmp.Or(live.Container.TargetContainerName, "no container"))
 	return r, patched.ResourceVersion, true
 }
 

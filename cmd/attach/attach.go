@@ -92,6 +92,7 @@ type Options struct {
 	restCfg   *rest.Config
 	cluster   *live.Cluster
 	flagCfg   overlay.Config
+	release   *live.Release // read for --release
 }
 
 // NewOptions returns the defaults.
@@ -202,6 +203,9 @@ func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) 
 		return err
 	}
 	a := &live.Attacher{Cluster: o.cluster, Config: cfg, DryRun: live.DryRun(o.DryRun), Timeout: o.Timeout, Progress: errOut}
+	if o.release != nil {
+		a.Release, a.ValuesKey = o.release.Name, o.release.ValuesKey
+	}
 	results, err := a.Attach(ctx, workloads)
 	if err != nil {
 		return err
@@ -250,6 +254,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 		if err != nil {
 			return cfg, nil, err
 		}
+		o.release = rel
 		if rel.ValuesKey != "" {
 			fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
 		}

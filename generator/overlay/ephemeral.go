@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 )
 
 // What the API server lets an ephemeral container have (kubernetes
@@ -64,6 +65,11 @@ type Live struct {
 	// Notes say what could not be given as the declarative overlay gives
 	// it, and what the container gets instead.
 	Notes []string
+	// Down is the status of the target container when it is not running
+	// (crash-looping, waiting, terminated): the container then targets no
+	// container's processes, since the kubelet would refuse to start it
+	// (notrunning.go).
+	Down *corev1.ContainerStatus
 }
 
 // Ephemeral returns the debug container for a running pod, as an
@@ -109,6 +115,12 @@ func (o *Overlay) Ephemeral(pod *corev1.Pod, sel Selection) (*Live, error) {
 	ec := corev1.EphemeralContainer{
 		EphemeralContainerCommon: corev1.EphemeralContainerCommon(c),
 		TargetContainerName:      targets[0].Name,
+	}
+	if live.Down = notRunning(pod, targets[0].Name); live.Down != nil {
+		ec.TargetContainerName = ""
+	}
+	if ptr.Deref(o.cfg.Tools.Inject, false) {
+		live.Notes = append(live.Notes, "tools.inject is left out: a running pod's volumes cannot change, so the tools (an emptyDir filled by an init container) need the declarative overlay or twin mode, which restart or copy the pod")
 	}
 	for _, field := range clearDisallowed(&ec.EphemeralContainerCommon) {
 		if field == "resources" && sameResources(o.cfg.Sidecar.Resources, defaultSidecarResources()) {

@@ -248,6 +248,40 @@ func TestEphemeralContainer(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a target container that does not run: no targeting, its status, the tools left out", func(t *testing.T) {
+		o := liveOverlay(t, Config{Targets: []Target{{Containers: []string{"app"}}}, Tools: Tools{Inject: ptr.To(true)}})
+		p := pod.DeepCopy()
+		crash := corev1.ContainerStatus{Name: "app", RestartCount: 7,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 2, Reason: "Error"}}}
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "sidecar", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}, crash}
+		live, err := o.Ephemeral(p, o.cfg.Select(Meta{Kind: "Pod", Name: "p"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live.Container.TargetContainerName != "" || live.Down == nil || live.Down.Name != "app" {
+			t.Errorf("target %q, down %+v; want no target and app's status", live.Container.TargetContainerName, live.Down)
+		}
+		if got, want := DownState(live.Down), "waiting: CrashLoopBackOff, 7 restarts"; got != want {
+			t.Errorf("DownState = %q, want %q", got, want)
+		}
+		if lt := LastTermination(live.Down); lt == nil || lt.ExitCode != 2 {
+			t.Errorf("LastTermination = %+v, want exit code 2", lt)
+		}
+		if !slices.ContainsFunc(live.Notes, func(n string) bool { return strings.HasPrefix(n, "tools.inject is left out") }) {
+			t.Errorf("notes %q say nothing of the tools", live.Notes)
+		}
+		checkEphemeral(t, p, live)
+		// Running again: targeted, and another container than the untargeted one.
+		p.Status.ContainerStatuses[1].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+		up, err := o.Ephemeral(p, o.cfg.Select(Meta{Kind: "Pod", Name: "p"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Container.TargetContainerName != "app" || up.Down != nil {
+			t.Errorf("running: target %q, down %+v; want app and nil", up.Container.TargetContainerName, up.Down)
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		o := liveOverlay(t, Config{Targets: []Target{{Containers: []string{"nope"}}}})
 		if _, err := o.Ephemeral(pod, o.cfg.Select(Meta{Kind: "Pod"})); err == nil || !strings.Contains(err.Error(), `target container "nope" does not exist (containers: sidecar, app)`) {
@@ -400,7 +434,7 @@ func checkEphemeral(t *testing.T, pod *corev1.Pod, live *Live) {
 	if p := podcheck.SpecProblems(spec, nil); len(p) > 0 {
 		t.Errorf("the pod with the ephemeral container: %v", p)
 	}
-	if !slices.ContainsFunc(pod.Spec.Containers, func(c corev1.Container) bool { return c.Name == ec.TargetContainerName }) {
+	if (live.Down == nil || ec.TargetContainerName != "") && !slices.ContainsFunc(pod.Spec.Containers, func(c corev1.Container) bool { return c.Name == ec.TargetContainerName }) {
 		t.Errorf("targetContainerName %q is no container of the pod", ec.TargetContainerName)
 	}
 	if !slices.ContainsFunc(ec.Env, func(e corev1.EnvVar) bool { return e.Name == AttachEnv && len(e.Value) == 16 }) {

@@ -5,11 +5,14 @@
 // `ctr images import` loads into containerd.
 //
 //	base      busybox-static with a hard link per applet, tagged as the
-//	          alpine and busybox images the sidecar presets and the copy
-//	          init container name
+//	          alpine and busybox images the sidecar presets, the copy init
+//	          container and the tools init container name (Debian's
+//	          busybox-static is statically linked, as busybox:1.36-uclibc is)
 //	pause     a tiny static Go program (./pause), the pod sandbox image
 //	toolbox   base plus bash-static, tagged as the toolbox preset's image
 //	geth      base plus bin/geth, tagged as the geth chart's image
+//	app       a single static Go program (./app) and its own files, no
+//	          shell: the shell-less application of the tools and holds
 //
 // Out of -out it writes one <name>.tar per image and images.json, which
 // lists each file with its tags (and the sandbox image's role), plus a
@@ -49,12 +52,14 @@ import (
 // The tags, as containerd normalises them (docker.io/library/... for
 // official images). They must match what the charts and the presets name.
 var (
-	baseTags    = []string{"docker.io/library/alpine:3.20", "docker.io/library/busybox:1.36"}
+	baseTags    = []string{"docker.io/library/alpine:3.20", "docker.io/library/busybox:1.36", "docker.io/library/busybox:1.36-uclibc"}
 	toolboxTags = []string{"docker.io/nicolaka/netshoot:v0.13"}
 	gethTags    = []string{"docker.io/ethereum/client-go:v1.17.10"}
 	// pauseTag names no real registry (.test is reserved), so nobody
 	// mistakes it for upstream's pause image.
 	pauseTag = "debug-overlay.test/pause:v1"
+	// appTag is the shell-less application image.
+	appTag = "debug-overlay.test/app:v1"
 )
 
 // RoleSandbox marks the image containerd's sandbox_image must name.
@@ -140,6 +145,10 @@ func build(out, busybox, bash, geth string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("pause layer: %w", err)
 	}
+	app, err := appLayer(tmp)
+	if err != nil {
+		return "", fmt.Errorf("app layer: %w", err)
+	}
 	bashLayer, err := filesLayer(filepath.Join(tmp, "bash"), map[string]string{"bin/bash": bash})
 	if err != nil {
 		return "", fmt.Errorf("bash layer: %w", err)
@@ -162,6 +171,7 @@ func build(out, busybox, bash, geth string) (string, error) {
 		{"toolbox.tar", toolboxTags, "", []v1.Layer{base, bashLayer}, v1.Config{Cmd: []string{"bash"}}},
 		// As the upstream image: geth is the entrypoint, the chart gives args.
 		{"geth.tar", gethTags, "", []v1.Layer{base, gethLayer}, v1.Config{Entrypoint: []string{"geth"}}},
+		{"app.tar", []string{appTag}, "", []v1.Layer{app}, v1.Config{Entrypoint: []string{"/app"}, Cmd: []string{"serve"}}},
 	} {
 		i, err := image(img.layers, img.config)
 		if err != nil {
@@ -251,6 +261,34 @@ func busyboxLayer(dir, busybox string) (v1.Layer, error) {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
 			return nil, err
 		}
+	}
+	return dirLayer(dir)
+}
+
+// appLayer builds the app program and lays out its image: /app, its
+// configuration and a file of its own, nothing else (no shell, no libc).
+func appLayer(tmp string) (v1.Layer, error) {
+	bin := filepath.Join(tmp, "app-bin")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./app")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("building the app program: %w", err)
+	}
+	dir := filepath.Join(tmp, "app")
+	for f, content := range map[string]string{
+		"etc/app/app.conf": "listen = 8080\n",
+		"etc/app/motd":     "this file is the app image's own\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := copyFile(bin, filepath.Join(dir, "app")); err != nil {
+		return nil, err
 	}
 	return dirLayer(dir)
 }
@@ -387,6 +425,8 @@ func digestInputs(binaries ...string) (string, error) {
 		return "", err
 	}
 	more, _ := filepath.Glob("pause/*.go")
+	apps, _ := filepath.Glob("app/*.go")
+	more = append(more, apps...)
 	files := append(append(srcs, more...), "go.mod", "go.sum")
 	for i, f := range append(files, binaries...) {
 		data, err := os.ReadFile(f)

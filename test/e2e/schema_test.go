@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,4 +186,132 @@ func ptrString[T any](p *T) string {
 		return "nil"
 	}
 	return fmt.Sprint(*p)
+}
+
+// TestSchemaCoversConfig: every field of the DebugOverlay spec (overlay.Config
+// and the structs of package overlay inside it, walked by their json tags)
+// is a property of the toggle chart's schema, which allows no other: a
+// field added to the configuration and forgotten in the schema would make
+// Helm refuse its value.
+func TestSchemaCoversConfig(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(chartsDir, "debug-overlay", "values.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type prop struct {
+		Properties map[string]*prop `json:"properties"`
+		Items      *prop            `json:"items"`
+	}
+	var schema prop
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	own := reflect.TypeFor[overlay.Config]().PkgPath()
+	checked := 0
+	var walk func(path string, typ reflect.Type, p *prop)
+	walk = func(path string, typ reflect.Type, p *prop) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if typ.Kind() == reflect.Slice {
+			if typ.Elem().Kind() == reflect.Struct && typ.Elem().PkgPath() == own {
+				if p.Items == nil {
+					t.Errorf("schema %s: no items, the configuration lists objects there", path)
+					return
+				}
+				walk(path+"[0]", typ.Elem(), p.Items)
+			}
+			return
+		}
+		if typ.Kind() != reflect.Struct || typ.PkgPath() != own {
+			return
+		}
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			child := p.Properties[name]
+			if child == nil {
+				t.Errorf("schema has no %s, a field of the configuration", strings.TrimPrefix(path+"."+name, "."))
+				continue
+			}
+			checked++
+			walk(strings.TrimPrefix(path+"."+name, "."), f.Type, child)
+		}
+	}
+	walk("", reflect.TypeFor[overlay.Config](), &schema)
+	t.Logf("%d configuration fields found in the schema", checked)
+	for _, want := range []string{"tools", "twin"} {
+		if schema.Properties[want] == nil {
+			t.Errorf("schema has no %s", want)
+		}
+	}
+}
+
+// TestSchemaTakesToolsAndHold: the tools and the holds go through Helm's
+// values into the post-renderer (issue 26); Helm refuses a held init
+// container's name that no container can have and an unknown key below
+// tools, and the post-renderer refuses a hold outside twin mode and a held
+// init container the pod does not have, naming the field, with nothing on
+// stdout.
+func TestSchemaTakesToolsAndHold(t *testing.T) {
+	set := func(kv ...string) []string {
+		args := []string{"--set", "debug-overlay.enabled=true"}
+		for _, s := range kv {
+			args = append(args, "--set", "debug-overlay."+s)
+		}
+		return append(args, postRender()...)
+	}
+	pod := statefulSet(t, splitDocs(t, template(t, set("tools.inject=true", "tools.image=example.com/busybox:static")...))).Spec.Template.Spec
+	tools := container(pod.InitContainers, overlay.ToolsContainerName)
+	if tools == nil || tools.Image != "example.com/busybox:static" {
+		t.Fatalf("tools init container %+v, want one of example.com/busybox:static; init containers %v", tools, names(pod.InitContainers))
+	}
+	if m := mountAt(container(pod.Containers, "geth").VolumeMounts, overlay.ToolsPath); m == nil || !m.ReadOnly || m.Name != overlay.ToolsVolumeName {
+		t.Errorf("geth mounts %+v at %s, want the tools read only", m, overlay.ToolsPath)
+	}
+
+	docs := splitDocs(t, template(t, set("mode=twin", "twin.hold=true")...))
+	var twin *doc
+	for i := range docs {
+		if docs[i].kind == "StatefulSet" && strings.HasSuffix(docs[i].name, "-debug") {
+			twin = &docs[i]
+		}
+	}
+	if twin == nil {
+		t.Fatal("no twin StatefulSet")
+	}
+	tpod := statefulSet(t, []doc{*twin}).Spec.Template.Spec
+	geth := container(tpod.Containers, "geth")
+	if !slices.Equal(geth.Command, overlay.HoldCommand("geth")) || geth.Args != nil {
+		t.Errorf("the twin's geth: command %q, args %q; want the hold and no args", geth.Command, geth.Args)
+	}
+	if e := geth.Env[len(geth.Env)-1]; e.Name != overlay.HoldEnv || !strings.Contains(e.Value, "geth") {
+		t.Errorf("the twin's geth: last env %+v, want %s with the program", e, overlay.HoldEnv)
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "helm: a held init container's name that is no name", args: set("mode=twin", "twin.holdInit[0]=Not_A_Name"), want: "/twin/holdInit/0"},
+		{name: "helm: an unknown key below tools", args: set("tools.inject=true", "tools.static=true"), want: "static"},
+		{name: "post-renderer: hold in place", args: set("twin.hold=true"), want: "spec.twin.hold: holds containers in twin mode only"},
+		{name: "post-renderer: an init container the pod lacks", args: set("mode=twin", "twin.holdInit[0]=migrate"), want: `spec.twin.holdInit[0]: init container "migrate" is not in the pod (init containers: none)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := helm(t, append([]string{"template", release, gethChart}, tc.args...)...)
+			if res.Code == 0 {
+				t.Fatalf("helm template succeeded:\n%s", res.Stdout)
+			}
+			if len(res.Stdout) > 0 {
+				t.Errorf("helm template failed but wrote %d bytes on stdout", len(res.Stdout))
+			}
+			if !strings.Contains(string(res.Stderr), tc.want) {
+				t.Errorf("stderr does not say %q:\n%s", tc.want, res.Stderr)
+			}
+		})
+	}
 }

@@ -3,7 +3,7 @@
 // shell): what a distroless application is to the tools and holds of
 // issue 26.
 //
-//	app serve [--config FILE]   print the configuration, then run until SIGTERM
+//	app serve [--config FILE]   read the configuration, then listen on :8080 until SIGTERM
 //	app migrate --db HOST       fail as a migration does whose database is down
 //
 // With a --config that cannot be read, serve fails at start, as a program
@@ -13,6 +13,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,6 +34,20 @@ func main() {
 			fmt.Fprintf(os.Stderr, "app: reading the configuration: %v\n", err)
 			os.Exit(1)
 		}
+		l, err := net.Listen("tcp", ":8080")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "app: %v\n", err)
+			os.Exit(1)
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
 		fmt.Printf("app: serving with %s (%d bytes)\n", *config, len(data))
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

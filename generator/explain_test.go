@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,41 @@ warning: document 1 (Deployment shop/api): something to know
 				t.Errorf("Explain (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestExplainToolsAndHolds: what explain says of the tools and of a twin
+// that holds an init container, from a real render of the golden case
+// twin-hold-init: the shell in each container through the tools, the held
+// program as a shell line, and how to release the pod.
+func TestExplainToolsAndHolds(t *testing.T) {
+	dir := filepath.Join(goldenDir, "twin-hold-init")
+	input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, report, err := render(goldenConfig(t, dir), input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := report.Explain(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `Deployment api-debug (h/templates/api.yaml)
+  twin of Deployment/api, one pod, the original untouched; its pods are labelled debug-overlay.dev/twin=api-debug, which its selector selects
+  label app=api dropped: Deployment api (owns)
+  probes off, so debugging does not restart or unready it (twin.probes: true keeps them)
+  debug container "debug": native sidecar (init container, restartPolicy: Always), profile general
+  tools: a static busybox (busybox:1.36-uclibc) read only at /debug-overlay/bin of api, migrate, with its applets; PATH is the app's: the shell below puts them first for itself only
+  shell in api itself: kubectl exec -it deployment/api-debug -c api -- /debug-overlay/bin/shell
+  held init container migrate: its program does not run, the container idles (no probes, no lifecycle hooks); the pod stays in its Init phase until it is released, and the debug container is a native sidecar, which runs then
+    shell: kubectl exec -it deployment/api-debug -c migrate -- /debug-overlay/bin/shell
+    run it by hand there: eval "$DEBUG_OVERLAY_HELD_COMMAND", which is: '/api' 'migrate'
+    release it, so the pod goes on: kubectl exec deployment/api-debug -c migrate -- /debug-overlay/bin/touch /debug-overlay/hold/migrate
+  shell: kubectl exec -it deployment/api-debug -c debug -- ash
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("Explain (-want +got):\n%s", diff)
 	}
 }

@@ -19,7 +19,7 @@ func explainTools(b *strings.Builder, wl overlay.Workload, cfg Config) {
 	fmt.Fprintf(b, "  tools: a static busybox (%s) read only at %s of %s, with its applets; PATH is the app's: the shell below puts them first for itself only\n",
 		cfg.Tools.Image, overlay.ToolsPath, strings.Join(wl.Tools, ", "))
 	if !ok {
-		fmt.Fprintf(b, "  (find the pod of this %s first, and use its name as POD)\n", wl.Kind)
+		fmt.Fprintf(b, "  (find the pod of this %s first: it is <pod> below)\n", wl.Kind)
 	}
 	held := map[string]overlay.Held{}
 	if wl.Twin != nil {
@@ -40,10 +40,16 @@ func explainTools(b *strings.Builder, wl overlay.Workload, cfg Config) {
 		fmt.Fprintf(b, "  held %s %s: its program does not run, the container idles (no probes, no lifecycle hooks)", what, c)
 		if h.Init {
 			b.WriteString("; the pod stays in its Init phase until it is released")
+			if wl.Native {
+				b.WriteString(", and the debug container is a native sidecar, which runs then")
+			}
 		}
 		b.WriteString("\n")
-		if h.EntrypointUnknown() {
-			fmt.Fprintf(b, "    program: unknown: the manifest sets no command, so the image's entrypoint runs (find it in the image's configuration); args %q\n", h.Args)
+		switch {
+		case h.EntrypointUnknown() && len(h.Args) == 0:
+			b.WriteString("    program: unknown: the manifest sets neither command nor args, so the image's entrypoint and cmd run (see the image's configuration)\n")
+		case h.EntrypointUnknown():
+			fmt.Fprintf(b, "    program: unknown: the manifest sets no command, so the image's entrypoint runs (see the image's configuration), with args %q\n", h.Args)
 		}
 		fmt.Fprintf(b, "    shell: %s\n", overlay.ToolsExecLine(where, c))
 		fmt.Fprintf(b, "    run it by hand there: eval \"$%s\", which is: %s\n", overlay.HoldEnv, h.Run)

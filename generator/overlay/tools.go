@@ -253,12 +253,12 @@ func (c Config) validateTools(p *problems) {
 }
 
 // ExecTarget is where kubectl exec finds a pod of the workload:
-// "-n NAMESPACE KIND/NAME", or "POD" when kubectl cannot exec into the kind
+// "-n NAMESPACE KIND/NAME", or "<pod>" when kubectl cannot exec into the kind
 // directly (CronJob, PodTemplate, custom kinds); ok says which.
 func (w Workload) ExecTarget() (where string, ok bool) {
 	kind, ok := Builtin(w.Kind)
 	if !ok || !kind.Exec {
-		return "POD", false
+		return "<pod>", false
 	}
 	if w.Namespace != "" {
 		where = "-n " + w.Namespace + " "

@@ -66,6 +66,12 @@ var podVariants = []podVariant{
 	// nothing Pod Security minds.
 	{name: "copy-owner", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--copy-volume", "config:fileMode=0600,dirMode=0700,owner=app"},
 		added: []string{overlay.CopyContainerName, "debug"}, check: runsAsOwner},
+	// The tools init container is hardened as the copy container is, no
+	// more (issue 26).
+	{name: "tools", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--tools"},
+		added: []string{overlay.ToolsContainerName, "debug"}},
+	{name: "tools-copy", restartPolicy: corev1.RestartPolicyAlways, args: []string{"--tools", "--copy-volume", "config"},
+		added: []string{overlay.ToolsContainerName, overlay.CopyContainerName, "debug"}},
 }
 
 // runsAsOwner checks that the copy container runs as the owner, the app's

@@ -28,7 +28,8 @@ type Policy struct {
 	// Name of the policy and its binding; default "debug-overlay".
 	Name string
 	// Images are the image prefixes (or name@sha256: digests) debug
-	// containers may run; default the presets' images and the copy image.
+	// containers may run; default the presets' images, the copy image and
+	// the tools image.
 	Images []string
 	// Profiles are the profiles debug containers may have; default all but
 	// the privileged sysadmin.
@@ -47,7 +48,7 @@ func DefaultPolicy() Policy {
 			p.Images = append(p.Images, preset.Image)
 		}
 	}
-	p.Images = append(p.Images, overlay.Default().Copy.Image)
+	p.Images = append(p.Images, overlay.Default().Copy.Image, overlay.Default().Tools.Image)
 	slices.Sort(p.Images)
 	p.Images = slices.Compact(p.Images)
 	for _, name := range overlay.ProfileNames() {
@@ -166,10 +167,10 @@ func (p Policy) YAML() ([]byte, error) {
 const overlaid = "has(object.metadata.annotations) && '" + overlay.StatusAnnotation + "' in object.metadata.annotations"
 
 // oursInPod is the CEL list of the debug containers of an overlaid pod:
-// the sidecar (classic or native) and the copy init container.
+// the sidecar (classic or native), the copy and the tools init containers.
 func oursInPod(names []string) string {
 	all := "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])"
-	return "(" + overlaid + ") ? (" + all + ").filter(c, c.name in " + celList(append(slices.Clone(names), overlay.CopyContainerName)) + ") : []"
+	return "(" + overlaid + ") ? (" + all + ").filter(c, c.name in " + celList(append(slices.Clone(names), overlay.CopyContainerName, overlay.ToolsContainerName)) + ") : []"
 }
 
 // oursEphemeral is the CEL list of the ephemeral containers attach added.

@@ -15,7 +15,7 @@ import (
 // tables, so a new preset or profile reaches it without a hand edit.
 func TestDefaultPolicy(t *testing.T) {
 	p := DefaultPolicy()
-	if diff := cmp.Diff([]string{"alpine:3.20", "busybox:1.36", "nicolaka/netshoot:v0.13"}, p.Images); diff != "" {
+	if diff := cmp.Diff([]string{"alpine:3.20", "busybox:1.36", "busybox:1.36-uclibc", "nicolaka/netshoot:v0.13"}, p.Images); diff != "" {
 		t.Errorf("images (-want +got):\n%s", diff)
 	}
 	want := []overlay.ProfileName{overlay.ProfileBaseline, overlay.ProfileGeneral, overlay.ProfileNetadmin, overlay.ProfileRestricted}

@@ -93,6 +93,9 @@ func TestPolicy(t *testing.T) {
 		{name: "sysadmin", ns: "allowed", manifest: overlaid("sysadmin", "--expires", future, "--profile", "sysadmin", "--allow-privileged"),
 			refused: "debug container debug runs privileged (profile sysadmin), which is not allowed"},
 		{name: "netadmin", ns: "allowed", manifest: overlaid("netadmin", "--expires", future, "--profile", "netadmin")},
+		{name: "the tools", ns: "allowed", manifest: overlaid("tools", "--expires", future, "--tools")},
+		{name: "a tools image not allowed", ns: "allowed", manifest: overlaid("tools-image", "--expires", future, "--tools", "--tools-image", "evil.example/busybox:1"),
+			refused: "debug container debug-overlay-tools runs image evil.example/busybox:1, which is not allowed"},
 		{name: "a pod without the overlay, privileged, no label", ns: "plain",
 			manifest: []byte(strings.ReplaceAll(policyPod, "NAME", "plain") + "      securityContext: {privileged: true}\n")},
 	} {

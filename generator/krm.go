@@ -380,7 +380,6 @@ func workloadResult(w Workload, items []*kyaml.RNode) *Result {
 	return krmResult(SeverityInfo, b.String(), item)
 }
 
-
 // SniffResourceList reports whether a stream is a KRM ResourceList: a YAML
 // document whose top-level kind, found in its first 64 KiB, is
 // ResourceList. It returns a reader that yields the whole stream again.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 )

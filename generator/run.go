@@ -147,6 +147,7 @@ func (st *run) workloadKind(e entry) (overlay.WorkloadKind, bool, error) {
 	wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
 	return wk, ok, nil
 }
+
 // noteSkipped remembers, for the targets that match a workload which is not
 // selected all the same, why: "matched no workload" would be wrong.
 func (st *run) noteSkipped(meta overlay.Meta, why string) {

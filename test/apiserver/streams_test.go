@@ -25,15 +25,19 @@ import (
 // configuration from a --config file or, for every other sample, from a
 // DebugOverlay document at the end of the stream, as a chart carries it.
 func TestRandomStreamsAccepted(t *testing.T) {
-	const samples = 30
+	// Some samples overlay nothing (the overlay switched off, or only hooks
+	// and opted-out workloads): 45 overlay about as many workloads as 30
+	// did when every sample overlaid all of its own.
+	const samples = 45
 	ns := namespace(t, nil)
 	g := testcorpus.NewAcceptedStreams(20261127)
-	var overlaid, copied int
+	var overlaid, workloads, copied int
 	for i := range samples {
 		s := g.Sample()
 		if s.Selected > 0 {
 			overlaid++
 		}
+		workloads += s.Selected
 		if len(s.Copies) > 0 {
 			copied++
 		}
@@ -48,6 +52,7 @@ func TestRandomStreamsAccepted(t *testing.T) {
 	if copied < samples/3 {
 		t.Errorf("only %d of %d samples copy a volume", copied, samples)
 	}
+	t.Logf("%d of %d samples overlay %d workloads in all; %d copy volumes", overlaid, samples, workloads, copied)
 }
 
 // checkAccepted renders s through the binary, with its configuration in

@@ -29,8 +29,8 @@ import (
 // (with what no flag says in a --config file).
 func TestRandomStreamsAccepted(t *testing.T) {
 	// Some samples overlay nothing (the overlay switched off, or only hooks
-	// and opted-out workloads): 45 overlay about as many workloads as 30
-	// did when every sample overlaid all of its own.
+	// and opted-out workloads): 45 overlay more workloads in all (72) than
+	// the 30 of a builder whose samples overlaid every workload did.
 	const samples = 45
 	ns := namespace(t, nil)
 	g := testcorpus.NewAcceptedStreams(20261127)
@@ -65,6 +65,7 @@ const (
 	configFlags  = "flags"
 )
 
+// configRoads are the samples' ways, taken in turn.
 var configRoads = []string{configFile, configStream, configFlags}
 
 // checkAccepted renders s through the binary, with its configuration on

@@ -29,8 +29,8 @@ import (
 // (with what no flag says in a --config file).
 func TestRandomStreamsAccepted(t *testing.T) {
 	// Some samples overlay nothing (the overlay switched off, or only hooks
-	// and opted-out workloads): 45 overlay more workloads in all (72) than
-	// the 30 of a builder whose samples overlaid every workload did.
+	// and opted-out workloads): 45 overlay more workloads in all (the test
+	// logs how many) than 30 did whose every workload was overlaid.
 	const samples = 45
 	ns := namespace(t, nil)
 	g := testcorpus.NewAcceptedStreams(20261127)

@@ -100,7 +100,7 @@ test: build deps tools
 	$(MAKE) e2e-cluster
 
 unit:
-	go test ./generator/... ./internal/... ./cmd/
+	go test ./generator/... ./internal/... ./cmd/ ./test/docs/
 
 fuzz:
 	go test ./generator/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"os/exec"
 	"strings"
@@ -14,8 +13,6 @@ import (
 	"github.com/debug-overlay/debug-overlay/generator"
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
-
-var update = flag.Bool("update", false, "rewrite README's generated flag reference")
 
 const deployment = `---
 # Source: app/templates/deployment.yaml
@@ -269,84 +266,7 @@ func TestStripCommandUndoesTheOverlay(t *testing.T) {
 	}
 }
 
-// TestREADMEFlags keeps README's flag reference generated from the real
-// flags: run with -update to rewrite it.
-func TestREADMEFlags(t *testing.T) {
-	const start, end = "<!-- flags:start -->\n```\n", "```\n<!-- flags:end -->"
-	data, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(data)
-	i, j := strings.Index(readme, start), strings.Index(readme, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q block", start, end)
-	}
-	want := NewRootCommand().Flags().FlagUsages()
-	got := readme[i+len(start) : j]
-	if got == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile("../README.md", []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README's flag reference is stale; run go test ./cmd -run TestREADMEFlags -update (-want +got):\n%s", cmp.Diff(want, got))
-}
-
 func ptr[T any](v T) *T { return &v }
-
-// TestREADMEPackages keeps README's package map true to `go list ./...`:
-// every package is named in it (a row may name several, and a path ending
-// in /... names a folder of them), and it names none that is gone.
-func TestREADMEPackages(t *testing.T) {
-	const start, end = "<!-- packages:start -->\n", "<!-- packages:end -->"
-	data, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(data)
-	i, j := strings.Index(readme, start), strings.Index(readme, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q block", start, end)
-	}
-	var named []string
-	for _, line := range strings.Split(readme[i+len(start):j], "\n") {
-		cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
-		for _, name := range strings.Split(cell, ", ") {
-			if strings.HasPrefix(name, "`") {
-				named = append(named, strings.Trim(name, "`"))
-			}
-		}
-	}
-	cmd := exec.Command("go", "list", "./...")
-	cmd.Dir = ".."
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	const module = "github.com/debug-overlay/debug-overlay/"
-	used := map[string]bool{}
-	for _, pkg := range strings.Fields(string(out)) {
-		rel := strings.TrimPrefix(pkg, module)
-		found := false
-		for _, n := range named {
-			if n == rel || strings.HasSuffix(n, "/...") && strings.HasPrefix(rel, strings.TrimSuffix(n, "...")) {
-				found, used[n] = true, true
-			}
-		}
-		if !found {
-			t.Errorf("README's package map does not name %s", rel)
-		}
-	}
-	for _, n := range named {
-		if !used[n] {
-			t.Errorf("README's package map names %s, which go list does not list", n)
-		}
-	}
-}
 
 // TestPostRendererStaysLean: the post-renderer's binary links neither
 // client-go nor cli-runtime nor Helm's cluster-facing packages, whose

@@ -6,7 +6,10 @@
 // stream (internal/stream), a filter overlays one document at a time,
 // on the fast road (internal/blockyaml, internal/podedit's Splice) or the
 // tree road (internal/yamltree, podedit's Tree), and a writer keeps the
-// output until the whole stream passed.
+// output until the whole stream passed. The filter is chosen once per run
+// for the mode (inPlace, twins); the KRM function gives the same filter
+// its items. Every entry point takes its configuration from Resolve
+// (defaults < layers, validated) and judges it against a Clock.
 //
 // The package never touches os.Stdin, os.Stdout or flags: callers hand it a
 // Config and an io.Reader, and get bytes (or an error, and findings) back.

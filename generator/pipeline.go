@@ -15,6 +15,7 @@ import (
 //	reader (pass 1)  split at `---`, scan headers, spool the bytes, take out
 //	                 the DebugOverlay documents
 //	filter (pass 2)  one document at a time: the bytes to write, or an error
+//	                 (filter.go: one per mode, chosen once per run)
 //	writer           a spool, written out only once the whole stream passed
 //
 // The KRM function runs the same filter on the items of a ResourceList.

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -61,10 +62,44 @@ func DefaultPolicy() Policy {
 
 // YAML writes the policy and its binding as two YAML documents.
 func (p Policy) YAML() ([]byte, error) {
-	def := DefaultPolicy()
-	if p.Name == "" {
-		p.Name = def.Name
+	p = p.withDefaults()
+	caps, privileged, err := profileRights(p.Profiles)
+	if err != nil {
+		return nil, err
 	}
+	policy := p.admissionPolicy(caps)
+	spec := &policy.Spec
+	spec.Validations = namespaceAndExpiryRules()
+	for _, list := range []string{"pod", "ephemeral"} {
+		vars, rules := p.containerRules(list, privileged)
+		spec.Variables = append(spec.Variables, vars...)
+		spec.Validations = append(spec.Validations, rules...)
+	}
+	binding := &admissionv1.ValidatingAdmissionPolicyBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingAdmissionPolicyBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Labels: policy.Labels},
+		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{
+			PolicyName:        p.Name,
+			ValidationActions: []admissionv1.ValidationAction{admissionv1.Deny},
+		},
+	}
+	var out bytes.Buffer
+	out.WriteString(GeneratedHeader)
+	for _, obj := range []any{policy, binding} {
+		data, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		out.WriteString("---\n")
+		out.Write(data)
+	}
+	return out.Bytes(), nil
+}
+
+// withDefaults fills what p leaves unset from DefaultPolicy.
+func (p Policy) withDefaults() Policy {
+	def := DefaultPolicy()
+	p.Name = cmp.Or(p.Name, def.Name)
 	if p.Images == nil {
 		p.Images = def.Images
 	}
@@ -74,11 +109,13 @@ func (p Policy) YAML() ([]byte, error) {
 	if p.Containers == nil {
 		p.Containers = def.Containers
 	}
-	caps, privileged, err := profileRights(p.Profiles)
-	if err != nil {
-		return nil, err
-	}
-	policy := &admissionv1.ValidatingAdmissionPolicy{
+	return p
+}
+
+// admissionPolicy is the policy without its validations: which pods it
+// looks at, and the variables every validation shares.
+func (p Policy) admissionPolicy(caps []string) *admissionv1.ValidatingAdmissionPolicy {
+	return &admissionv1.ValidatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingAdmissionPolicy"},
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Labels: map[string]string{"app.kubernetes.io/managed-by": "debug-overlay"}},
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
@@ -102,65 +139,54 @@ func (p Policy) YAML() ([]byte, error) {
 			},
 		},
 	}
-	v := &policy.Spec.Validations
-	*v = append(*v, admissionv1.Validation{
+}
+
+// namespaceAndExpiryRules admit debug containers only in namespaces that
+// allow them, and overlaid pods only with an expiry.
+func namespaceAndExpiryRules() []admissionv1.Validation {
+	return []admissionv1.Validation{{
 		Expression: "has(namespaceObject.metadata.labels) && '" + AllowedLabel + "' in namespaceObject.metadata.labels && namespaceObject.metadata.labels['" + AllowedLabel + "'] == 'true'",
 		Message:    "debug-overlay: debug containers are admitted only in namespaces labelled " + AllowedLabel + `="true"`,
 		Reason:     ptr.To(metav1.StatusReasonForbidden),
-	}, admissionv1.Validation{
+	}, {
 		Expression: "!variables.overlaid || '" + overlay.ExpiresAnnotation + "' in object.metadata.annotations",
 		Message:    "debug-overlay: a pod with the debug overlay needs the " + overlay.ExpiresAnnotation + " annotation: set spec.expires (--expires)",
 		Reason:     ptr.To(metav1.StatusReasonForbidden),
-	})
-	for _, list := range []string{"pod", "ephemeral"} {
-		ours := "variables." + list
-		vars := &policy.Spec.Variables
-		*vars = append(*vars,
-			admissionv1.Variable{Name: list + "Images", Expression: ours + ".filter(c, !variables.images.exists(p, c.image.startsWith(p)))"},
-			admissionv1.Variable{Name: list + "Caps", Expression: ours + ".filter(c, has(c.securityContext) && has(c.securityContext.capabilities) && " +
-				"has(c.securityContext.capabilities.add) && !c.securityContext.capabilities.add.all(x, x in variables.caps))"},
-			admissionv1.Variable{Name: list + "Privileged", Expression: ours + ".filter(c, has(c.securityContext) && has(c.securityContext.privileged) && c.securityContext.privileged)"},
-		)
-		bad := "variables." + list
-		*v = append(*v, admissionv1.Validation{
-			Expression: bad + "Images.size() == 0",
-			MessageExpression: "'debug-overlay: debug container ' + " + bad + "Images[0].name + ' runs image ' + " + bad +
-				"Images[0].image + ', which is not allowed (allowed: ' + variables.images.join(', ') + ')'",
-			Reason: ptr.To(metav1.StatusReasonForbidden),
-		}, admissionv1.Validation{
-			Expression: bad + "Caps.size() == 0",
-			MessageExpression: "'debug-overlay: debug container ' + " + bad + "Caps[0].name + ' adds capabilities that no allowed profile adds (allowed profiles: " +
-				joinProfiles(p.Profiles) + ")'",
+	}}
+}
+
+// containerRules are the variables and validations for the debug
+// containers of list ("pod": the overlay's, "ephemeral": attach's): the
+// images, capabilities and privilege the policy allows them.
+func (p Policy) containerRules(list string, privileged bool) ([]admissionv1.Variable, []admissionv1.Validation) {
+	v := "variables." + list
+	vars := []admissionv1.Variable{
+		{Name: list + "Images", Expression: v + ".filter(c, !variables.images.exists(p, c.image.startsWith(p)))"},
+		{Name: list + "Caps", Expression: v + ".filter(c, has(c.securityContext) && has(c.securityContext.capabilities) && " +
+			"has(c.securityContext.capabilities.add) && !c.securityContext.capabilities.add.all(x, x in variables.caps))"},
+		{Name: list + "Privileged", Expression: v + ".filter(c, has(c.securityContext) && has(c.securityContext.privileged) && c.securityContext.privileged)"},
+	}
+	profiles := cmp.Or(overlay.JoinNames(p.Profiles), "none")
+	rules := []admissionv1.Validation{{
+		Expression: v + "Images.size() == 0",
+		MessageExpression: "'debug-overlay: debug container ' + " + v + "Images[0].name + ' runs image ' + " + v +
+			"Images[0].image + ', which is not allowed (allowed: ' + variables.images.join(', ') + ')'",
+		Reason: ptr.To(metav1.StatusReasonForbidden),
+	}, {
+		Expression: v + "Caps.size() == 0",
+		MessageExpression: "'debug-overlay: debug container ' + " + v + "Caps[0].name + ' adds capabilities that no allowed profile adds (allowed profiles: " +
+			profiles + ")'",
+		Reason: ptr.To(metav1.StatusReasonForbidden),
+	}}
+	if !privileged {
+		rules = append(rules, admissionv1.Validation{
+			Expression: v + "Privileged.size() == 0",
+			MessageExpression: "'debug-overlay: debug container ' + " + v + "Privileged[0].name + ' runs privileged (profile sysadmin), which is not allowed (allowed profiles: " +
+				profiles + ")'",
 			Reason: ptr.To(metav1.StatusReasonForbidden),
 		})
-		if !privileged {
-			*v = append(*v, admissionv1.Validation{
-				Expression: bad + "Privileged.size() == 0",
-				MessageExpression: "'debug-overlay: debug container ' + " + bad + "Privileged[0].name + ' runs privileged (profile sysadmin), which is not allowed (allowed profiles: " +
-					joinProfiles(p.Profiles) + ")'",
-				Reason: ptr.To(metav1.StatusReasonForbidden),
-			})
-		}
 	}
-	binding := &admissionv1.ValidatingAdmissionPolicyBinding{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingAdmissionPolicyBinding"},
-		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Labels: policy.Labels},
-		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{
-			PolicyName:        p.Name,
-			ValidationActions: []admissionv1.ValidationAction{admissionv1.Deny},
-		},
-	}
-	var out bytes.Buffer
-	out.WriteString(GeneratedHeader)
-	for _, obj := range []any{policy, binding} {
-		data, err := yaml.Marshal(obj)
-		if err != nil {
-			return nil, err
-		}
-		out.WriteString("---\n")
-		out.Write(data)
-	}
-	return out.Bytes(), nil
+	return vars, rules
 }
 
 // overlaid is the CEL test for a pod whose template carried the overlay.
@@ -207,17 +233,6 @@ func celList(items []string) string {
 		quoted[i] = strconv.Quote(s) // CEL reads Go's double-quoted escapes
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
-}
-
-func joinProfiles(names []overlay.ProfileName) string {
-	s := make([]string, len(names))
-	for i, n := range names {
-		s[i] = string(n)
-	}
-	if len(s) == 0 {
-		return "none"
-	}
-	return strings.Join(s, ", ")
 }
 
 // String names the policy for messages.

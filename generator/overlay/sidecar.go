@@ -40,7 +40,7 @@ func (o *Overlay) debugContainer(pod *corev1.PodSpec, names []string, rename map
 func (o *Overlay) shell() string { return cmp.Or(o.cfg.Sidecar.Shell, o.preset.Shell) }
 
 // buildSidecar assembles the debug container from the configuration and its
-// preset; the profile and the user come from the pod (see overlay.apply).
+// preset; the profile and the user come from the pod (see debugContainer).
 func buildSidecar(s Sidecar, preset Preset, mounts []corev1.VolumeMount, native bool) corev1.Container {
 	c := corev1.Container{
 		Name:            s.Name,

@@ -307,24 +307,7 @@ func (d *Doc) value(parent, col, pos int32, inMap bool) (int32, error) {
 		pos++
 	}
 	if pos == l.end || b[pos] == '#' { // keys and dashes end with a space: # starts a comment
-		// Nothing on this line: the value is the block below, or null.
-		end := l.end + 1
-		d.at++
-		nl, ok := d.next()
-		switch {
-		case ok && nl.kind != lineContent:
-			return 0, errNotBlock
-		case ok && nl.indent > col && d.isDash(nl):
-			return d.sequence(parent, nl.indent)
-		case ok && nl.indent > col:
-			if _, _, isKey := d.key(nl.start + nl.indent); !isKey {
-				return 0, errNotBlock
-			}
-			return d.mapping(parent, nl.indent, nl.start+nl.indent)
-		case ok && inMap && nl.indent == col && d.isDash(nl):
-			return d.sequence(parent, nl.indent)
-		}
-		return d.add(bnode{kind: bNull, parent: parent, end: min(end, int32(len(b)))}), nil
+		return d.valueBelow(parent, col, inMap)
 	}
 	n := bnode{kind: bScalar, parent: parent, from: pos}
 	var rest int32 // where the scalar's text ends and only a comment may follow
@@ -351,18 +334,9 @@ func (d *Doc) value(parent, col, pos int32, inMap bool) (int32, error) {
 		}
 		fallthrough
 	default:
-		i := pos
-		for ; i < l.end; i++ {
-			if b[i] == '#' && (b[i-1] == ' ' || b[i-1] == '\t') {
-				break
-			}
-			if b[i] == ':' && (i+1 == l.end || b[i+1] == ' ' || b[i+1] == '\t') {
-				return 0, errNotBlock // `a: b: c`
-			}
-		}
-		to := i
-		for to > pos && (b[to-1] == ' ' || b[to-1] == '\t') {
-			to--
+		to, ok := plainEnd(b, pos, l.end)
+		if !ok {
+			return 0, errNotBlock // `a: b: c`
 		}
 		n.to, rest = to, to
 	}
@@ -381,6 +355,46 @@ func (d *Doc) value(parent, col, pos int32, inMap bool) (int32, error) {
 		return 0, errNotBlock
 	}
 	return d.add(n), nil
+}
+
+// valueBelow reads a value that has nothing on its key's or dash's line:
+// the block below, or null.
+func (d *Doc) valueBelow(parent, col int32, inMap bool) (int32, error) {
+	end := d.lines[d.at].end + 1
+	d.at++
+	nl, ok := d.next()
+	switch {
+	case ok && nl.kind != lineContent:
+		return 0, errNotBlock
+	case ok && nl.indent > col && d.isDash(nl):
+		return d.sequence(parent, nl.indent)
+	case ok && nl.indent > col:
+		if _, _, isKey := d.key(nl.start + nl.indent); !isKey {
+			return 0, errNotBlock
+		}
+		return d.mapping(parent, nl.indent, nl.start+nl.indent)
+	case ok && inMap && nl.indent == col && d.isDash(nl):
+		return d.sequence(parent, nl.indent)
+	}
+	return d.add(bnode{kind: bNull, parent: parent, end: min(end, int32(len(d.body)))}), nil
+}
+
+// plainEnd returns where a plain scalar starting at pos ends on its line
+// (before a comment and trailing blanks); ok false for a second `key: `.
+func plainEnd(b []byte, pos, end int32) (int32, bool) {
+	i := pos
+	for ; i < end; i++ {
+		if b[i] == '#' && (b[i-1] == ' ' || b[i-1] == '\t') {
+			break
+		}
+		if b[i] == ':' && (i+1 == end || b[i+1] == ' ' || b[i+1] == '\t') {
+			return 0, false
+		}
+	}
+	for i > pos && (b[i-1] == ' ' || b[i-1] == '\t') {
+		i--
+	}
+	return i, true
 }
 
 // blockScalar moves past a | or > scalar whose header is at pos; its lines
@@ -621,31 +635,12 @@ func flowJSON(b []byte, pos, end int32, depth int, out *[]byte) (int32, bool) {
 		i = skipBlanks(b, i, end)
 		pair := i < end && b[i] == ':'
 		if close == '}' {
-			key := b[start:node]
-			for _, k := range keys {
-				if bytes.Equal(k, key) || key[0] == '"' || key[0] == '\'' || k[0] == '"' || k[0] == '\'' {
-					return 0, false // a key twice, or maybe twice
-				}
+			if keys, ok = newKey(keys, b[start:node]); !ok {
+				return 0, false
 			}
-			keys = append(keys, key)
 		}
-		switch {
-		case pair && close == ']' && out != nil:
-			return 0, false // a single-pair mapping in a list
-		case !pair && close == '}':
-			return 0, false // a key without a colon
-		case pair && out != nil:
-			if !plainString(b[start:node]) && b[start] != '"' && b[start] != '\'' {
-				return 0, false // a key that does not read as a string
-			}
-			if _, ok := flowNode(b, start, end, depth, out); !ok {
-				return 0, false
-			}
-			emit(':')
-		case out != nil:
-			if _, ok := flowNode(b, start, end, depth, out); !ok {
-				return 0, false
-			}
+		if !flowEntryStart(b, start, node, end, depth, pair, close, out) {
+			return 0, false
 		}
 		if pair {
 			if i+1 >= end || b[i+1] != ' ' {
@@ -677,6 +672,41 @@ func flowJSON(b []byte, pos, end int32, depth int, out *[]byte) (int32, bool) {
 		}
 		emit(',')
 	}
+}
+
+// newKey adds key to the keys of a flow mapping; ok false when it is there
+// already, or may be (quoted keys are not compared).
+func newKey(keys [][]byte, key []byte) ([][]byte, bool) {
+	for _, k := range keys {
+		if bytes.Equal(k, key) || key[0] == '"' || key[0] == '\'' || k[0] == '"' || k[0] == '\'' {
+			return nil, false
+		}
+	}
+	return append(keys, key), true
+}
+
+// flowEntryStart checks, and writes as JSON to out, the node from start to
+// node of a flow collection closed by close: a key (pair) or an item.
+func flowEntryStart(b []byte, start, node, end int32, depth int, pair bool, close byte, out *[]byte) bool {
+	switch {
+	case pair && close == ']' && out != nil:
+		return false // a single-pair mapping in a list
+	case !pair && close == '}':
+		return false // a key without a colon
+	case pair && out != nil:
+		if !plainString(b[start:node]) && b[start] != '"' && b[start] != '\'' {
+			return false // a key that does not read as a string
+		}
+		if _, ok := flowNode(b, start, end, depth, out); !ok {
+			return false
+		}
+		*out = append(*out, ':')
+	case out != nil:
+		if _, ok := flowNode(b, start, end, depth, out); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func flowNode(b []byte, i, end int32, depth int, out *[]byte) (int32, bool) {

@@ -3,10 +3,14 @@ package testcorpus
 import (
 	"fmt"
 	"math/rand"
+	"path"
+	"slices"
 	"strings"
+	"testing"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 )
 
 // Streams writes random but valid Helm-like streams: every kind of
@@ -23,6 +27,37 @@ type Streams struct {
 	// both roads, and unselected odd workloads must pass through as they
 	// are (issue 12).
 	odd bool
+	// accepted writes only what a real API server accepts as it is, and
+	// fits each configuration to its stream (see NewAcceptedStreams).
+	accepted bool
+	// workloads are the workloads of the stream being written.
+	workloads []written
+}
+
+// written is what Streams wrote of one workload that decides whether a
+// configuration selects it, and which volumes it can copy.
+type written struct {
+	kind, name string
+	hook       bool
+	// inject and templateInject are the inject annotations' values on
+	// the workload and on its pod template, "" when there is none.
+	inject, templateInject string
+	volumes                []string
+}
+
+// Sample is one stream of Streams and what rendering it does.
+type Sample struct {
+	// In is the stream.
+	In []byte
+	// Config is the configuration layer to render In with.
+	Config overlay.Config
+	// Selected counts the workloads of In that Config selects, 0 when it
+	// does not enable the overlay: the documents the overlay changes when
+	// In renders.
+	Selected int
+	// Copies are the volumes of Config.Copy.Volumes that a selected
+	// workload has, in Config's order.
+	Copies []string
 }
 
 // volumeTypes are the volumes a pod may get; the name says the type, so a
@@ -31,6 +66,9 @@ var volumeTypes = []string{"secret", "cm", "proj", "dapi", "empty", "host", "pvc
 
 func (g *Streams) pick(list ...string) string { return list[g.r.Intn(len(list))] }
 func (g *Streams) chance(p float64) bool      { return g.r.Float64() < p }
+
+// pickOf picks one of list, for the overlay's lists of names.
+func pickOf[T any](g *Streams, list []T) T { return list[g.r.Intn(len(list))] }
 
 func (g *Streams) line(indent int, format string, args ...any) {
 	g.b.WriteString(strings.Repeat(" ", indent))
@@ -44,13 +82,33 @@ func NewStreams(seed int64, odd bool) *Streams {
 	return &Streams{r: rand.New(rand.NewSource(seed)), odd: odd}
 }
 
+// NewAcceptedStreams returns a generator, seeded with seed, of streams that
+// a real API server accepts as they are, each with a configuration that
+// renders it. Unlike NewStreams' they have at least one workload and
+// every workload is of a built-in kind, has no namespace, has 1-3
+// containers and pod template labels its selector matches; there is no
+// DebugOverlay document. Copy volumes are more frequent, and fitted
+// after the stream is written: a configuration copies only volumes that
+// a workload it selects has, and keeps only targets that select one.
+func NewAcceptedStreams(seed int64) *Streams {
+	return &Streams{r: rand.New(rand.NewSource(seed)), accepted: true}
+}
+
 // Next returns a stream and the configuration layer to render it with.
 func (g *Streams) Next() ([]byte, overlay.Config) {
+	s := g.Sample()
+	return s.In, s.Config
+}
+
+// Sample returns a stream, the configuration layer to render it with, and
+// what that configuration selects.
+func (g *Streams) Sample() Sample {
 	g.b.Reset()
+	g.workloads = g.workloads[:0]
 	cfg := g.config()
 	n := g.r.Intn(7)
 	configAt := -1
-	if g.chance(0.3) {
+	if !g.accepted && g.chance(0.3) {
 		configAt = g.r.Intn(n + 1)
 	}
 	for i := 0; i <= n; i++ {
@@ -69,15 +127,115 @@ func (g *Streams) Next() ([]byte, overlay.Config) {
 			g.workload()
 		}
 	}
-	return []byte(g.b.String()), cfg
+	if g.accepted && len(g.workloads) == 0 {
+		g.workload()
+	}
+	if g.accepted {
+		g.fit(&cfg)
+	}
+	s := Sample{In: []byte(g.b.String()), Config: cfg}
+	if cfg.Enabled == nil || !*cfg.Enabled {
+		return s
+	}
+	var has map[string]bool
+	s.Selected, has = g.selection(cfg)
+	for _, cv := range cfg.Copy.Volumes {
+		if has[cv.Name] {
+			s.Copies = append(s.Copies, cv.Name)
+		}
+	}
+	return s
+}
+
+// selection counts the workloads of the stream that cfg selects and
+// gathers the names of their volumes.
+func (g *Streams) selection(cfg overlay.Config) (int, map[string]bool) {
+	n, has := 0, map[string]bool{}
+	for _, w := range g.workloads {
+		if w.selectedBy(cfg) {
+			n++
+			for _, v := range w.volumes {
+				has[v] = true
+			}
+		}
+	}
+	return n, has
+}
+
+// ConfigDocument writes cfg as a DebugOverlay document, as --config reads
+// it and as a chart carries it in its stream.
+func ConfigDocument(tb testing.TB, cfg overlay.Config) []byte {
+	tb.Helper()
+	doc := overlay.DebugOverlay{APIVersion: overlay.APIVersion, Kind: overlay.Kind, Spec: cfg}
+	doc.Metadata.Name = "debug"
+	data, err := yaml.Marshal(doc)
+	if err != nil {
+		tb.Fatalf("writing the configuration as a %s: %v", overlay.Kind, err)
+	}
+	return data
+}
+
+// fit drops the targets of cfg that select no workload of the stream,
+// then the copy volumes that no selected workload has: the overlay
+// refuses a configuration that asks for what the stream does not have.
+func (g *Streams) fit(cfg *overlay.Config) {
+	targets := cfg.Targets
+	cfg.Targets = nil
+	for _, t := range targets {
+		one := *cfg
+		one.Targets = []overlay.Target{t}
+		if slices.ContainsFunc(g.workloads, func(w written) bool { return w.matches(t) && w.selectedBy(one) }) {
+			cfg.Targets = append(cfg.Targets, t)
+		}
+	}
+	_, has := g.selection(*cfg)
+	copies := cfg.Copy.Volumes
+	cfg.Copy.Volumes = nil
+	for _, cv := range copies {
+		if has[cv.Name] {
+			cfg.Copy.Volumes = append(cfg.Copy.Volumes, cv)
+		}
+	}
+}
+
+// selectedBy reports whether cfg, enabled, selects the workload, by the
+// rules overlay.Config.Select states, written again from what Streams
+// wrote: an inject annotation (the pod template's winning) "false" leaves
+// it out; a hook is left out unless hooks are included or it says "true";
+// without targets every other workload is selected, with targets one that
+// a target names or that says "true".
+func (w written) selectedBy(cfg overlay.Config) bool {
+	inject := w.templateInject
+	if inject == "" {
+		inject = w.inject
+	}
+	switch {
+	case inject == "false":
+		return false
+	case w.hook && (cfg.IncludeHooks == nil || !*cfg.IncludeHooks) && inject != "true":
+		return false
+	case len(cfg.Targets) == 0 || inject == "true":
+		return true
+	}
+	return slices.ContainsFunc(cfg.Targets, w.matches)
+}
+
+// matches reports whether t names the workload; Streams writes targets
+// with a kind and a name pattern only.
+func (w written) matches(t overlay.Target) bool {
+	ok, err := path.Match(t.Name, w.name)
+	return err == nil && ok && strings.EqualFold(t.Kind, w.kind)
 }
 
 func (g *Streams) config() overlay.Config {
 	cfg := overlay.Config{Enabled: ptr.To(g.chance(0.9))}
-	cfg.Sidecar.Native = overlay.NativeMode(g.pick(string(overlay.NativeAuto), string(overlay.NativeAlways), string(overlay.NativeNever)))
-	cfg.Sidecar.Profile = overlay.ProfileName(g.pick("general", "baseline", "restricted", "netadmin", "sysadmin"))
+	cfg.Sidecar.Native = pickOf(g, overlay.NativeModes)
+	cfg.Sidecar.Profile = pickOf(g, overlay.ProfileNames())
 	cfg.AllowPrivileged = ptr.To(cfg.Sidecar.Profile == overlay.ProfileSysadmin)
-	cfg.Sidecar.Preset = overlay.PresetName(g.pick("alpine", "busybox", "toolbox"))
+	cfg.Sidecar.Preset = pickOf(g, overlay.PresetNames())
+	if cfg.Sidecar.Preset == overlay.PresetCustom {
+		cfg.Sidecar.Image = "registry.example.com/debug/tools:1.0"
+	}
 	if g.chance(0.2) {
 		cfg.Sidecar.MirrorMounts = ptr.To(false)
 	}
@@ -87,9 +245,15 @@ func (g *Streams) config() overlay.Config {
 	if g.chance(0.3) {
 		cfg.IncludeHooks = ptr.To(true)
 	}
-	if g.chance(0.4) {
+	// Accepted streams' copy volumes are fitted to the stream afterwards,
+	// which drops some.
+	section, each := 0.4, 0.3
+	if g.accepted {
+		section, each = 0.8, 0.5
+	}
+	if g.chance(section) {
 		for _, t := range []string{"secret", "cm", "proj", "dapi"} {
-			if g.chance(0.3) {
+			if g.chance(each) {
 				cv := overlay.CopyVolume{Name: t + "-0"}
 				if g.chance(0.3) {
 					cv.Rewire = ptr.To(false)
@@ -190,28 +354,34 @@ func (g *Streams) workload() {
 
 func (g *Streams) writeWorkload() {
 	g.seq++
-	k := workloadKinds[g.r.Intn(len(workloadKinds))]
+	kinds := workloadKinds
+	if g.accepted {
+		kinds = kinds[:len(kinds)-1] // no Rollout: the API server does not serve it
+	}
+	k := kinds[g.r.Intn(len(kinds))]
 	name := fmt.Sprintf("w-%d", g.seq)
+	w := written{kind: k.kind, name: name}
 	g.line(0, "---")
 	g.line(0, "# Source: chart/templates/%s.yaml", name)
 	g.line(0, "apiVersion: %s", k.apiVersion)
 	g.line(0, "kind: %s", k.kind)
 	g.line(0, "metadata:")
 	g.line(2, "name: %s", name)
-	if g.chance(0.3) {
+	if !g.accepted && g.chance(0.3) {
 		g.line(2, "namespace: ns-%d", g.r.Intn(2))
 	}
 	g.line(2, "labels:")
 	g.line(4, "app: %s", name)
-	hook := g.chance(0.15)
+	w.hook = g.chance(0.15)
 	inject := g.chance(0.15)
-	if hook || inject {
+	if w.hook || inject {
 		g.line(2, "annotations:")
-		if hook {
+		if w.hook {
 			g.line(4, "helm.sh/hook: %s", g.pick("pre-install", "test", "post-upgrade"))
 		}
 		if inject {
-			g.line(4, "%s: %q", overlay.InjectAnnotation, g.pick("true", "false"))
+			w.inject = g.pick("true", "false")
+			g.line(4, "%s: %q", overlay.InjectAnnotation, w.inject)
 		}
 	}
 	indent := 0
@@ -232,7 +402,12 @@ func (g *Streams) writeWorkload() {
 		if k.kind == "StatefulSet" {
 			g.line(2, "serviceName: %s", name)
 		}
-		if k.kind != "Job" {
+		switch k.kind {
+		case "Job":
+		case "ReplicationController":
+			g.line(2, "selector:")
+			g.line(4, "app: %s", name)
+		default:
 			g.line(2, "selector:")
 			g.line(4, "matchLabels:")
 			g.line(6, "app: %s", name)
@@ -240,19 +415,23 @@ func (g *Streams) writeWorkload() {
 		g.line(2, "template:")
 		indent = 4
 	}
-	if indent > 0 && g.chance(0.8) {
+	// Without labels on the pod template, the selector matches nothing.
+	if indent > 0 && (g.chance(0.8) || g.accepted) {
 		g.line(indent, "metadata:")
 		g.line(indent+2, "labels:")
 		g.line(indent+4, "app: %s", name)
 		if g.chance(0.1) {
+			w.templateInject = g.pick("true", "false")
 			g.line(indent+2, "annotations:")
-			g.line(indent+4, "%s: %q", overlay.InjectAnnotation, g.pick("true", "false"))
+			g.line(indent+4, "%s: %q", overlay.InjectAnnotation, w.templateInject)
 		}
 	}
-	g.podSpec(indent, k.kind)
+	w.volumes = g.podSpec(indent, k.kind)
+	g.workloads = append(g.workloads, w)
 }
 
-func (g *Streams) podSpec(indent int, kind string) {
+// podSpec writes a pod spec and returns its volumes' names.
+func (g *Streams) podSpec(indent int, kind string) []string {
 	g.line(indent, "spec:")
 	in := indent + 2
 	// Compact or indented sequences, as charts write either.
@@ -299,6 +478,9 @@ func (g *Streams) podSpec(indent int, kind string) {
 		}
 	}
 	containers := g.r.Intn(4)
+	if g.accepted && containers == 0 {
+		containers = 1 + g.r.Intn(3)
+	}
 	if containers == 0 {
 		g.line(in, "containers: []")
 	} else {
@@ -311,7 +493,7 @@ func (g *Streams) podSpec(indent int, kind string) {
 		if g.chance(0.3) {
 			g.line(in, "volumes: []")
 		}
-		return
+		return nil
 	}
 	g.line(in, "volumes:")
 	for _, v := range volumes {
@@ -332,6 +514,9 @@ func (g *Streams) podSpec(indent int, kind string) {
 		case "cm":
 			g.line(vi, "configMap:")
 			g.line(vi+2, "name: cm-%d", g.seq)
+			if g.chance(0.5) {
+				g.line(vi+2, "defaultMode: 0644")
+			}
 		case "proj":
 			g.line(vi, "projected:")
 			g.line(vi+2, "sources:")
@@ -353,6 +538,7 @@ func (g *Streams) podSpec(indent int, kind string) {
 			g.line(vi+2, "claimName: pvc-%d", g.seq)
 		}
 	}
+	return volumes
 }
 
 // container writes one container that mounts some of volumes at distinct

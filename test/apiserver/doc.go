@@ -1,8 +1,9 @@
 // Package apiserver checks what debug-overlay writes against a real
 // kube-apiserver (test/cluster: etcd and kube-apiserver from bin/, built by
-// `make kube`): every golden case's expected output and the example charts'
-// renders must pass server-side dry-run apply (decoding, defaulting,
-// validation and admission, with strict field validation), and each security
+// `make kube`): every golden case's expected output, the example charts'
+// renders and the renders of random streams (internal/testcorpus) must pass
+// server-side dry-run apply (decoding, defaulting, validation and
+// admission, with strict field validation), and each security
 // profile must be admitted, or refused with Pod Security's own message, in
 // namespaces that enforce Pod Security's levels.
 //

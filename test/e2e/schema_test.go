@@ -55,7 +55,7 @@ func schemaEnums(t *testing.T) map[string][]string {
 func TestSchemaMatchesBinary(t *testing.T) {
 	enums := schemaEnums(t)
 	t.Logf("schema enums: %v", enums)
-	for _, tc := range []struct {
+	binary := []struct {
 		path string
 		want []string
 	}{
@@ -65,7 +65,18 @@ func TestSchemaMatchesBinary(t *testing.T) {
 		{path: "copy.volumes[0].medium", want: strs(overlay.Media)},
 		{path: "sidecar.imagePullPolicy", want: []string{"Always", "IfNotPresent", "Never"}},
 		{path: "onExpiry", want: strs(overlay.ExpiryActions)},
-	} {
+		{path: "mode", want: strs(overlay.Modes)},
+		{path: "twin.claims", want: strs(overlay.TwinClaimChoices)},
+	}
+	// Every enum of the schema is held here: a new one needs a row.
+	var held []string
+	for _, tc := range binary {
+		held = append(held, tc.path)
+	}
+	if got, want := slices.Sorted(maps.Keys(enums)), slices.Sorted(slices.Values(held)); !slices.Equal(got, want) {
+		t.Errorf("the schema has enums at %v, this test holds %v to the binary: add a row for each new one", got, want)
+	}
+	for _, tc := range binary {
 		got := slices.Sorted(slices.Values(enums[tc.path]))
 		want := slices.Sorted(slices.Values(tc.want))
 		if !slices.Equal(got, want) {

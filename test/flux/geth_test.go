@@ -56,7 +56,7 @@ func TestFluxGeth(t *testing.T) {
 		t.Errorf("the release is installed but %sgeth-0.1.0.tgz was never requested", repo.URL)
 	}
 
-	// Revision 2: the generated postRenderers merged in, as README says:
+	// Revision 2: the generated postRenderers merged in, as docs/flux.md says:
 	// render with the release's name, namespace and values, generate.
 	// --set-file splits keys at dots.
 	setKey := []string{"--set-file", "keystore.files." + strings.ReplaceAll(keyFile, ".", `\.`) + "=" + keyPath}

@@ -81,7 +81,7 @@ func TestToggleOnKeepsBaseline(t *testing.T) {
 // other block scalars keep their newline, and in the other charts only the
 // indentation of lists changes. Helm 3 sends its post-renderer the printed
 // text and keeps the newline. Should a later Helm stop doing this, this
-// test fails and the README's Helm 4 section is due.
+// test fails and docs/helm.md (Data Helm 4 changes by itself) is due.
 func TestHelm4OwnChanges(t *testing.T) {
 	type value struct{ configMap, key string }
 	charts := []struct {

@@ -24,6 +24,8 @@ type Workload struct {
 	Copies []Copied
 	// Mounts lists the mountPaths the sidecar mirrors.
 	Mounts []string
+	// Choice is the debug container's profile and user, and why.
+	Choice Choice
 	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
 	// twin's then, and Twin.Of names the original.
 	Twin *TwinPlan

@@ -211,6 +211,16 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 		return nil, errs
 	}
 
+	levels := map[string]overlay.PodSecurity{}
+	for _, item := range rl.Items {
+		if item.GetKind() == "Namespace" && item.GetApiVersion() == "v1" {
+			if s, err := item.String(); err == nil {
+				addNamespace(levels, []byte(s))
+			}
+		}
+	}
+	st.overlay.SetNamespaces(levels)
+
 	twins := cfg.Mode == overlay.ModeTwin
 	if twins {
 		st.release = overlay.Release{Objects: map[string]bool{}}

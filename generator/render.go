@@ -233,13 +233,18 @@ func (r *Renderer) newRun(report *Report) (*run, error) {
 	}, nil
 }
 
-// prepare reads what pass 2 needs to know of the whole stream: in twin
-// mode, the release's selectors and objects.
+// prepare reads what pass 2 needs to know of the whole stream: the Pod
+// Security levels of its Namespace documents (profile auto), and in twin
+// mode the release's selectors and objects.
 func (st *run) prepare(inp *input) error {
+	levels, err := readNamespaces(inp)
+	if err != nil {
+		return err
+	}
+	st.overlay.SetNamespaces(levels)
 	if st.cfg.Mode != overlay.ModeTwin {
 		return nil
 	}
-	var err error
 	st.release, err = readRelease(inp)
 	return err
 }

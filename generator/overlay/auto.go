@@ -22,9 +22,9 @@ func ProfileChoices() []ProfileName {
 	return slices.Sorted(slices.Values(append(ProfileNames(), ProfileAuto)))
 }
 
-// checkProfileChoice reports an error listing the choices when name is
+// CheckProfileChoice returns an error listing the choices when name is
 // neither a profile nor auto.
-func checkProfileChoice(name ProfileName) error {
+func CheckProfileChoice(name ProfileName) error {
 	if name == ProfileAuto {
 		return nil
 	}

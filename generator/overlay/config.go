@@ -313,7 +313,7 @@ func (c Config) validateSidecar(p *problems) {
 	} else if s.Preset == PresetCustom && s.Image == "" {
 		p.add("sidecar.image", "the custom preset needs an image")
 	}
-	if err := checkProfileChoice(s.Profile); err != nil {
+	if err := CheckProfileChoice(s.Profile); err != nil {
 		p.add("sidecar.profile", "%v", err)
 	}
 	if l := c.PodSecurity; l != "" && !slices.Contains(PodSecurityLevels, l) {

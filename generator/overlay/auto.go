@@ -168,6 +168,13 @@ func (o *Overlay) choose(namespace string, pod *corev1.PodSpec) (Profile, Choice
 		}
 		return o.profile, ch, notes
 	}
+	ch := AutoChoice(sec)
+	return profiles[ch.Profile], ch, notes
+}
+
+// AutoChoice is what profile auto chooses for a known level: the most
+// capable rung of AutoLadder that the level admits.
+func AutoChoice(sec PodSecurity) Choice {
 	ladder := AutoLadder()
 	name := ladder[0]
 	for _, n := range ladder {
@@ -175,7 +182,7 @@ func (o *Overlay) choose(namespace string, pod *corev1.PodSpec) (Profile, Choice
 			name = n
 		}
 	}
-	return profiles[name], Choice{Profile: name, Auto: true, Security: sec}, notes
+	return Choice{Profile: name, Auto: true, Security: sec}
 }
 
 // fromInferred is the From of a level inferred from the pod.

@@ -53,9 +53,9 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if nconfig > 1 {
 		rep.Problems = append(rep.Problems, fmt.Errorf("the stream holds %d %s documents; keep one", nconfig, overlay.Kind))
 	}
-	cfg := r.layered(configs)
+	cfg, err := Resolve(append(specs(configs), r.Config)...)
 	rep.Config = cfg
-	rep.Problems = append(rep.Problems, Unjoin(cfg.Validate())...)
+	rep.Problems = append(rep.Problems, Unjoin(err)...)
 	if !cfg.IsEnabled() {
 		return rep, nil
 	}
@@ -67,21 +67,25 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if _, err := overlay.LookupPreset(pass.Sidecar.Preset); err != nil {
 		pass.Sidecar.Preset = overlay.Default().Sidecar.Preset
 	}
-	if _, err := overlay.LookupProfile(pass.Sidecar.Profile); err != nil {
+	if err := overlay.CheckProfileChoice(pass.Sidecar.Profile); err != nil {
 		pass.Sidecar.Profile = overlay.Default().Sidecar.Profile
 	}
-	st, err := r.newRun(&Report{Config: pass})
+	st, err := newRun(&Report{Config: pass}, runOptions{})
 	if err != nil {
 		rep.Problems = append(rep.Problems, err)
 		return rep, nil
 	}
+	if err := st.readNamespaces(inp); err != nil {
+		return nil, err
+	}
 	rep.Checked = true
-	if err := st.prepare(inp); err != nil {
+	f, err := st.newFilter(inp.eachBody)
+	if err != nil {
 		return nil, err
 	}
 	err = inp.each(func(e entry, raw []byte) error {
-		if _, err := st.document(e, raw); err != nil {
-			st.errs = append(st.errs, err)
+		if _, err := st.pass(f, e, raw); err != nil {
+			st.fail(err)
 		}
 		return nil
 	})
@@ -100,28 +104,11 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	return rep, nil
 }
 
-// Unjoin flattens an error made by errors.Join (at any depth) into its
-// parts; nil gives nil, any other error itself.
-func Unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	j, ok := err.(interface{ Unwrap() []error })
-	if !ok {
-		return []error{err}
-	}
-	var out []error
-	for _, e := range j.Unwrap() {
-		out = append(out, Unjoin(e)...)
-	}
-	return out
-}
-
 // CheckConfig checks the configuration alone (r.Config above the
 // defaults), as Check does before it reads a stream.
 func (r *Renderer) CheckConfig() *CheckReport {
-	cfg := overlay.Default().Merge(r.Config)
-	rep := &CheckReport{Config: cfg, Problems: Unjoin(cfg.Validate())}
+	cfg, err := Resolve(r.Config)
+	rep := &CheckReport{Config: cfg, Problems: Unjoin(err)}
 	if cfg.IsEnabled() {
 		r.checkExpiry(rep)
 	}
@@ -131,7 +118,7 @@ func (r *Renderer) CheckConfig() *CheckReport {
 // checkExpiry makes an expired overlay a problem, whatever onExpiry does at
 // render, and one that expires within r.ExpiryWarning a warning.
 func (r *Renderer) checkExpiry(rep *CheckReport) {
-	cfg, now := rep.Config, r.now()
+	cfg, now := rep.Config, r.Now.Now()
 	_, warning, err := cfg.Expiry(now)
 	switch t, ok := cfg.ExpiresAt(); {
 	case err != nil:

@@ -58,4 +58,3 @@ func CheckDebugOverlay(data []byte, source string) (*overlay.DebugOverlay, []err
 	}
 	return &lenient, errs
 }
-

@@ -8,10 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
-	"github.com/debug-overlay/debug-overlay/internal/podedit"
 	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 	"go.yaml.in/yaml/v3"
@@ -51,9 +49,8 @@ const sniffSize = 64 << 10
 type Function struct {
 	// Config is layered above the functionConfig: flags and --config.
 	Config Config
-	// Now is the clock that says whether the overlay expired; nil means
-	// time.Now.
-	Now func() time.Time
+	// Now is the clock that says whether the overlay expired.
+	Now Clock
 }
 
 // Run reads a ResourceList from in, processes it and writes the resulting
@@ -136,14 +133,61 @@ type krmError struct {
 	result *Result
 }
 
+// process is Process without putting the items back on error: the
+// configuration from the items and the functionConfig, then every item
+// through the run's filter.
 func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
-	var errs []krmError
-	fail := func(item *kyaml.RNode, err error) {
-		errs = append(errs, krmError{err: err, result: krmResult(SeverityError, err.Error(), item)})
+	layers, items, errs := configLayers(rl)
+	if len(errs) > 0 {
+		return nil, errs
 	}
+	rl.Items = items
+	cfg, err := Resolve(append(layers, f.Config)...)
+	if err != nil {
+		return nil, []krmError{failure(nil, err)}
+	}
+	report := &Report{Config: cfg, Now: f.Now.Now()}
+	if !cfg.IsEnabled() {
+		rl.Results = append(rl.Results, &Result{Severity: SeverityInfo,
+			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
+		return report, nil
+	}
+	act, err := activate(cfg, report.Now)
+	if err != nil {
+		return nil, []krmError{failure(nil, err)}
+	}
+	if act.warning != "" {
+		rl.Results = append(rl.Results, &Result{Severity: SeverityWarning, Message: act.warning})
+		report.Findings = append(report.Findings, Finding{Message: act.warning})
+	}
+	if !act.active {
+		return report, nil
+	}
+	st, err := newRun(report, runOptions{items: true})
+	if err != nil {
+		return nil, []krmError{failure(nil, err)}
+	}
+	st.overlay.SetNamespaces(itemNamespaceLevels(rl.Items))
+	if errs := overlayItems(st, rl); len(errs) > 0 {
+		return nil, errs
+	}
+	for _, w := range report.Workloads {
+		rl.Results = append(rl.Results, workloadResult(w, rl.Items))
+	}
+	return report, nil
+}
 
-	var layer Config
-	var items, configs []*kyaml.RNode
+// failure is a problem, with its result, about item (nil: the whole list).
+func failure(item *kyaml.RNode, err error) krmError {
+	return krmError{err: err, result: krmResult(SeverityError, err.Error(), item)}
+}
+
+// configLayers takes the configuration out of a ResourceList: the
+// DebugOverlay object among the items (consumed), then the
+// functionConfig. It returns the other items, FunctionCheck objects marked
+// local-config.
+func configLayers(rl *ResourceList) (layers []Config, items []*kyaml.RNode, errs []krmError) {
+	var configs []*kyaml.RNode
 	for _, item := range rl.Items {
 		meta := krmMeta(item)
 		switch {
@@ -152,132 +196,72 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 			continue
 		case meta.Kind == FunctionCheckKind && overlay.GroupOf(meta.APIVersion) == overlay.Group:
 			if err := item.PipeE(kyaml.SetAnnotation(LocalConfigAnnotation, "true")); err != nil {
-				fail(item, fmt.Errorf("marking %s %s: %w", FunctionCheckKind, meta.Name, err))
+				errs = append(errs, failure(item, fmt.Errorf("marking %s %s: %w", FunctionCheckKind, meta.Name, err)))
 			}
 		}
 		items = append(items, item)
 	}
 	switch {
 	case len(configs) > 1:
-		fail(nil, fmt.Errorf("the items hold %d %s objects; keep one", len(configs), overlay.Kind))
+		errs = append(errs, failure(nil, fmt.Errorf("the items hold %d %s objects; keep one", len(configs), overlay.Kind)))
 	case len(configs) == 1:
-		obj, err := parseItemConfig(configs[0])
-		if err != nil {
-			fail(configs[0], err)
+		if obj, err := parseItemConfig(configs[0]); err != nil {
+			errs = append(errs, failure(configs[0], err))
 		} else {
-			layer = obj.Spec
+			layers = append(layers, obj.Spec)
 		}
 	}
 	if fc := rl.FunctionConfig; fc != nil && !fc.IsNilOrEmpty() {
-		obj, err := parseFunctionConfig(fc)
-		if err != nil {
-			fail(nil, err)
+		if obj, err := parseFunctionConfig(fc); err != nil {
+			errs = append(errs, failure(nil, err))
 		} else {
-			layer = layer.Merge(obj.Spec)
+			layers = append(layers, obj.Spec)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	layer = layer.Merge(f.Config)
-	rl.Items = items
+	return layers, items, errs
+}
 
-	cfg := overlay.Default().Merge(layer)
-	if err := cfg.Validate(); err != nil {
-		fail(nil, fmt.Errorf("invalid configuration:\n%w", err))
-		return nil, errs
-	}
-	report := &Report{Config: cfg, Now: (&Renderer{Now: f.Now}).now()}
-	if !cfg.IsEnabled() {
-		rl.Results = append(rl.Results, &Result{Severity: SeverityInfo,
-			Message: "the overlay is disabled (spec.enabled is not true): the workloads pass through unchanged"})
-		return report, nil
-	}
-	skip, warning, err := cfg.Expiry(report.Now)
-	if err != nil {
-		fail(nil, err)
-		return nil, errs
-	}
-	if warning != "" {
-		rl.Results = append(rl.Results, &Result{Severity: SeverityWarning, Message: warning})
-		report.Findings = append(report.Findings, Finding{Message: warning})
-	}
-	if skip {
-		return report, nil
-	}
-	st, err := (&Renderer{}).newRun(report)
-	if err != nil {
-		fail(nil, err)
-		return nil, errs
-	}
-
-	levels := map[string]overlay.PodSecurity{}
-	for _, item := range rl.Items {
-		if item.GetKind() == "Namespace" && item.GetApiVersion() == "v1" {
-			if s, err := item.String(); err == nil {
-				addNamespace(levels, []byte(s))
-			}
-		}
-	}
-	st.overlay.SetNamespaces(levels)
-
-	twins := cfg.Mode == overlay.ModeTwin
-	if twins {
-		st.release = overlay.Release{Objects: map[string]bool{}}
+// overlayItems is pass 2 on the items of rl, one at a time through the
+// run's filter, so that every finding and error is tied to the item it is
+// about; the warnings go into rl's results when there is no error.
+func overlayItems(st *run, rl *ResourceList) []krmError {
+	f, err := st.newFilter(func(fn func([]byte)) error {
 		for _, item := range rl.Items {
 			if s, err := item.String(); err == nil {
-				addToRelease(&st.release, []byte(s))
+				fn([]byte(s))
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return []krmError{failure(nil, err)}
 	}
-
-	// Render's pass 2 on nodes, one item at a time, so that every finding and
-	// error is tied to the item it is about.
+	var errs []krmError
 	var warnings []*Result
-	in := rl.Items
-	items = make([]*kyaml.RNode, 0, len(in))
-	defer func() { rl.Items = items }()
-	for i, item := range in {
+	items := make([]*kyaml.RNode, 0, len(rl.Items))
+	for i, item := range rl.Items {
 		obj := item.YNode()
 		if obj == nil || obj.Kind != yaml.MappingNode {
 			items = append(items, item)
 			continue
 		}
-		if twins && podedit.IsTwin(obj) {
-			continue // made anew after its original
-		}
-		items = append(items, item)
 		path, _, _ := kioutil.GetFileAnnotations(item)
 		e := entry{index: i, h: stream.Header{
 			APIVersion: yamltree.Value(yamltree.MapGet(obj, "apiVersion")),
 			Kind:       yamltree.Value(yamltree.MapGet(obj, "kind")),
 			Source:     path,
 		}}
-		// The same rules as Render's for documents.
-		switch {
-		case e.h.Kind == "":
-			fail(item, errors.New("not a Kubernetes object: no kind"))
-			continue
-		case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && overlay.GroupOf(e.h.APIVersion) == "":
-			fail(item, fmt.Errorf("%s items are not supported: the overlay cannot see the workloads inside; pass the objects as items", e.h.Kind))
-			continue
-		}
-		wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
-		if !ok {
-			continue
-		}
-		seen := len(report.Findings)
-		var err error
-		if twins {
-			var twin *yaml.Node
-			if twin, err = st.twin(&e, wk, obj); twin != nil {
-				for _, key := range kioIdentity {
-					yamltree.MapDelete(yamltree.MapPath(twin, "metadata", "annotations"), key)
-				}
-				items = append(items, kyaml.NewRNode(twin))
+		seen := len(st.report.Findings)
+		out, err := f.item(e, obj)
+		for _, n := range out {
+			if n == obj {
+				items = append(items, item)
+				continue
 			}
-		} else {
-			_, err = st.object(obj, wk, e)
+			for _, key := range kioIdentity { // a twin must not pass for its original
+				yamltree.MapDelete(yamltree.MapPath(n, "metadata", "annotations"), key)
+			}
+			items = append(items, kyaml.NewRNode(n))
 		}
 		if err != nil {
 			msg := err.Error()
@@ -286,27 +270,23 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 			}
 			errs = append(errs, krmError{err: err, result: krmResult(SeverityError, msg, item)})
 		}
-		for _, finding := range report.Findings[seen:] {
+		for _, finding := range st.report.Findings[seen:] {
 			warnings = append(warnings, krmResult(SeverityWarning, finding.Message, item))
 		}
 	}
-	seen := len(report.Findings)
-	if err := st.finish(); err != nil {
-		for _, e := range Unjoin(err) {
-			fail(nil, e)
-		}
+	rl.Items = items
+	seen := len(st.report.Findings)
+	for _, err := range Unjoin(st.finish()) {
+		errs = append(errs, failure(nil, err))
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
-	for _, finding := range report.Findings[seen:] {
+	for _, finding := range st.report.Findings[seen:] {
 		warnings = append(warnings, &Result{Severity: SeverityWarning, Message: finding.String()})
 	}
 	rl.Results = append(rl.Results, warnings...)
-	for _, w := range report.Workloads {
-		rl.Results = append(rl.Results, workloadResult(w, rl.Items))
-	}
-	return report, nil
+	return nil
 }
 
 // kioIdentity are the annotations by which orchestrators tell items apart:
@@ -400,7 +380,6 @@ func workloadResult(w Workload, items []*kyaml.RNode) *Result {
 	}
 	return krmResult(SeverityInfo, b.String(), item)
 }
-
 
 // SniffResourceList reports whether a stream is a KRM ResourceList: a YAML
 // document whose top-level kind, found in its first 64 KiB, is

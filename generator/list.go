@@ -2,7 +2,6 @@ package generator
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
@@ -32,13 +31,9 @@ func ListWorkloads(in io.Reader, base, over Config) (Config, []Listed, error) {
 		return Config{}, nil, err
 	}
 	defer inp.Close()
-	cfg := overlay.Default().Merge(base)
-	for _, c := range configs {
-		cfg = cfg.Merge(c.Spec)
-	}
-	cfg = cfg.Merge(over)
-	if err := cfg.Validate(); err != nil {
-		return Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)
+	cfg, err := Resolve(append(append([]Config{base}, specs(configs)...), over)...)
+	if err != nil {
+		return Config{}, nil, err
 	}
 	kinds := overlay.NewKindTable(cfg.Kinds)
 	var out []Listed

@@ -115,6 +115,18 @@ func (in *input) each(fn func(e entry, raw []byte) error) error {
 	return nil
 }
 
+// eachBody calls fn with the body of every document but the
+// configuration and empty ones, in order.
+func (in *input) eachBody(fn func(body []byte)) error {
+	return in.each(func(e entry, raw []byte) error {
+		if !e.h.Empty {
+			_, body := stream.SplitPreamble(raw)
+			fn(body)
+		}
+		return nil
+	})
+}
+
 // copyThrough writes every document but the configuration, unchanged, by
 // ranges of the spool.
 func (in *input) copyThrough(out io.Writer) error {

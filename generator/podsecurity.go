@@ -1,6 +1,7 @@
 package generator
 
 import (
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
@@ -13,9 +14,9 @@ import (
 // pod-security.kubernetes.io/enforce label. Namespace documents are few
 // and small: they are read whole, once, before pass 2.
 
-// readNamespaces reads the Pod Security level of every Namespace document
-// of the stream that has the enforce label, by name.
-func readNamespaces(inp *input) (map[string]overlay.PodSecurity, error) {
+// namespaceLevels reads the Pod Security level of every Namespace
+// document of the stream that has the enforce label, by name.
+func (inp *input) namespaceLevels() (map[string]overlay.PodSecurity, error) {
 	levels := map[string]overlay.PodSecurity{}
 	var raw []byte
 	for _, e := range inp.entries {
@@ -30,6 +31,19 @@ func readNamespaces(inp *input) (map[string]overlay.PodSecurity, error) {
 		addNamespace(levels, body)
 	}
 	return levels, nil
+}
+
+// itemNamespaceLevels is namespaceLevels for the KRM function's items.
+func itemNamespaceLevels(items []*kyaml.RNode) map[string]overlay.PodSecurity {
+	levels := map[string]overlay.PodSecurity{}
+	for _, item := range items {
+		if item.GetKind() == "Namespace" && item.GetApiVersion() == "v1" {
+			if s, err := item.String(); err == nil {
+				addNamespace(levels, []byte(s))
+			}
+		}
+	}
+	return levels
 }
 
 // addNamespace reads one Namespace object's level into levels; a document
@@ -49,4 +63,14 @@ func addNamespace(levels map[string]overlay.PodSecurity, doc []byte) {
 		sec.From += " in the stream"
 		levels[ns.Metadata.Name] = sec
 	}
+}
+
+// readNamespaces tells the run's overlay the levels of the stream's
+// Namespace documents.
+func (st *run) readNamespaces(inp *input) error {
+	levels, err := inp.namespaceLevels()
+	if err == nil {
+		st.overlay.SetNamespaces(levels)
+	}
+	return err
 }

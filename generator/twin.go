@@ -3,7 +3,6 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"github.com/debug-overlay/debug-overlay/internal/podedit"
-	"github.com/debug-overlay/debug-overlay/internal/stream"
 	"github.com/debug-overlay/debug-overlay/internal/yamltree"
 )
 
@@ -22,20 +20,6 @@ import (
 // from overlay.PlanTwin; the release's selectors, which decide the twin's
 // labels, are read in a pass of their own, leniently: a document twin mode
 // only reads never fails the render.
-
-// readRelease reads, from every document of the stream, its name and the
-// labels it selects pods on.
-func readRelease(inp *input) (overlay.Release, error) {
-	rel := overlay.Release{Objects: map[string]bool{}}
-	err := inp.each(func(e entry, raw []byte) error {
-		if !e.h.Empty {
-			_, body := stream.SplitPreamble(raw)
-			addToRelease(&rel, body)
-		}
-		return nil
-	})
-	return rel, err
-}
 
 // addToRelease reads one document's name and selectors into rel; a
 // document it cannot read it leaves out.
@@ -127,47 +111,9 @@ func labelSelector(v any) *metav1.LabelSelector {
 	return &sel
 }
 
-// twinDocument is pass 2 in twin mode: a selected workload comes out as
-// it came in, and its twin after it; a twin of an earlier run is dropped,
-// as it is made anew.
-func (st *run) twinDocument(e entry, raw []byte) ([]byte, error) {
-	wk, ok, err := st.workloadKind(e)
-	if err != nil || !ok {
-		return raw, err
-	}
-	preamble, body := stream.SplitPreamble(raw)
-	doc, err := yamltree.ParseBody(preamble, body)
-	if err != nil {
-		if meta, ok := lenientMeta(body, wk, e.h.Kind); ok && !st.cfg.Select(meta).Selected && meta.Annotations[overlay.TwinOfAnnotation] == "" {
-			st.seen = append(st.seen, strings.ToLower(meta.Kind)+"/"+meta.Name)
-			st.noteSkipped(meta, "")
-			return raw, nil
-		}
-		return nil, docErr(e, "", "", err)
-	}
-	root := doc.Content[0]
-	if podedit.IsTwin(root) {
-		return nil, nil
-	}
-	node, err := st.twin(&e, wk, root)
-	if err != nil || node == nil {
-		return raw, err
-	}
-	twin, err := encodeTwin(e, body, node)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(raw)+len(twin)+1)
-	out = append(out, raw...)
-	if len(raw) > 0 && raw[len(raw)-1] != '\n' {
-		out = append(out, '\n')
-	}
-	return append(out, twin...), nil
-}
-
 // twin returns the twin of the workload root, overlaid; nil when the
 // workload is not selected.
-func (st *run) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.Node, error) {
+func (st *twins) twin(e *entry, wk overlay.WorkloadKind, root *yaml.Node) (*yaml.Node, error) {
 	meta := treeMeta(root, e.h.Kind)
 	tmpl := yamltree.MapPath(root, wk.Path()...)
 	meta.TemplateAnnotations = yamltree.StringMap(yamltree.MapPath(tmpl, "metadata", "annotations"))
@@ -214,21 +160,4 @@ func encodeTwin(e entry, body []byte, twin *yaml.Node) ([]byte, error) {
 		out = append([]byte(strings.ReplaceAll(pre, "\n", "\r\n")), out[len(pre):]...)
 	}
 	return out, nil
-}
-
-// workloadKind reads, from a document's header, whether it is a workload
-// the overlay knows; an error for documents the overlay refuses.
-func (st *run) workloadKind(e entry) (overlay.WorkloadKind, bool, error) {
-	switch {
-	case e.h.Empty:
-		return overlay.WorkloadKind{}, false, nil
-	case e.parseErr != nil:
-		return overlay.WorkloadKind{}, false, docErr(e, "", "", e.parseErr)
-	case e.h.Kind == "":
-		return overlay.WorkloadKind{}, false, docErr(e, "", "", errors.New("not a Kubernetes object: no kind"))
-	case e.h.Kind == "List" || strings.HasSuffix(e.h.Kind, "List") && overlay.GroupOf(e.h.APIVersion) == "":
-		return overlay.WorkloadKind{}, false, docErr(e, "", "", fmt.Errorf("%s documents are not supported: the overlay cannot see the workloads inside; render the items as separate documents", e.h.Kind))
-	}
-	wk, ok := st.kinds.Lookup(e.h.APIVersion, e.h.Kind)
-	return wk, ok, nil
 }

@@ -245,9 +245,9 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 	var cfg overlay.Config
 	switch {
 	case len(o.args) > 0:
-		cfg = overlay.Default().Merge(attachDefaults()).Merge(o.flagCfg)
-		if err := cfg.Validate(); err != nil {
-			return cfg, nil, usage(fmt.Errorf("invalid configuration:\n%w", err))
+		var err error
+		if cfg, err = generator.Resolve(attachDefaults(), o.flagCfg); err != nil {
+			return cfg, nil, usage(err)
 		}
 		kinds := overlay.NewKindTable(cfg.Kinds)
 		var out []live.Workload

@@ -108,7 +108,7 @@ type copyJob struct {
 	cv       CopyVolume    // what the configuration asks
 	source   corev1.Volume // the pod volume copied
 	volume   string        // its name
-	copyName string // the emptyDir receiving its files
+	copyName string        // the emptyDir receiving its files
 	medium   corev1.StorageMedium
 	secret   bool
 	optional bool

@@ -29,20 +29,48 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 	if d.Kind(spec) != blockyaml.Map {
 		return nil, false
 	}
-	var edits []blockyaml.Edit
-	cut := func(n blockyaml.Node) {
-		from, to := d.Entry(n)
-		edits = append(edits, blockyaml.Edit{From: from, To: to})
+	u := &unsplicer{d: d, s: s, spec: spec, specLeft: d.Len(spec), removed: map[blockyaml.Node]bool{}}
+	if !u.lists() || !u.shareProcessNamespace() {
+		return nil, false
 	}
-	specLeft := d.Len(spec) // entries of the spec that stay
-	removed := map[blockyaml.Node]bool{}
+	u.rewired()
+	if u.specLeft == 0 {
+		return nil, false // the spec would be empty: the tree road writes {}
+	}
+	if !u.metadata(d.Get(tmpl, "metadata"), ann, sa) {
+		return nil, false
+	}
+	return blockyaml.Apply(make([]byte, 0, len(d.Body())), nil, d.Body(), u.edits)
+}
+
+// unsplicer gathers the edits that undo one overlay: each method undoes
+// one kind of addition, and returns false for a shape it cannot undo
+// exactly.
+type unsplicer struct {
+	d        *blockyaml.Doc
+	s        *overlay.Status
+	spec     blockyaml.Node
+	specLeft int                     // entries of the spec that stay
+	removed  map[blockyaml.Node]bool // list items cut out
+	edits    []blockyaml.Edit
+}
+
+func (u *unsplicer) cut(n blockyaml.Node) {
+	from, to := u.d.Entry(n)
+	u.edits = append(u.edits, blockyaml.Edit{From: from, To: to})
+}
+
+// lists cuts the items the overlay added to the pod spec's lists, and a
+// list it created.
+func (u *unsplicer) lists() bool {
+	d := u.d
 	for _, key := range overlay.AddedLists {
-		list, names := d.Get(spec, key), s.Added(key)
+		list, names := d.Get(u.spec, key), u.s.Added(key)
 		if list < 0 || len(names) == 0 {
 			continue
 		}
 		if d.Kind(list) != blockyaml.Seq {
-			return nil, false
+			return false
 		}
 		var cuts []blockyaml.Node
 		left := 0
@@ -50,7 +78,7 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 			name, ok := d.Str(d.Get(it, "name"))
 			if ok && slices.Contains(names, name) {
 				cuts = append(cuts, it)
-				removed[it] = true
+				u.removed[it] = true
 			} else {
 				left++
 			}
@@ -58,62 +86,76 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 		switch {
 		case left > 0:
 			for _, it := range cuts {
-				cut(it)
+				u.cut(it)
 			}
-		case s.WasCreated("spec." + key):
-			cut(list)
-			specLeft--
+		case u.s.WasCreated("spec." + key):
+			u.cut(list)
+			u.specLeft--
 		default:
-			edits = append(edits, d.Emptied(list, "[]"))
+			u.edits = append(u.edits, d.Emptied(list, "[]"))
 		}
 	}
-	for _, r := range s.Rewired {
+	return true
+}
+
+// rewired points the mounts the overlay moved to copies back at their
+// volumes.
+func (u *unsplicer) rewired() {
+	d := u.d
+	for _, r := range u.s.Rewired {
 		for _, key := range []string{"containers", "initContainers"} {
-			list := d.Get(spec, key)
-			if d.Kind(list) != blockyaml.Seq {
-				continue
-			}
-			for c := range d.Children(list) {
-				if removed[c] {
+			for c := range d.Children(u.seq(d.Get(u.spec, key))) {
+				if name, _ := d.Str(d.Get(c, "name")); u.removed[c] || name != r.Container {
 					continue
 				}
-				if name, _ := d.Str(d.Get(c, "name")); name != r.Container {
-					continue
-				}
-				mounts := d.Get(c, "volumeMounts")
-				if d.Kind(mounts) != blockyaml.Seq {
-					continue
-				}
-				for m := range d.Children(mounts) {
+				for m := range d.Children(u.seq(d.Get(c, "volumeMounts"))) {
 					name := d.Get(m, "name")
 					vol, _ := d.Str(name)
 					if mp, _ := d.Str(d.Get(m, "mountPath")); vol == r.Copy && mp == r.MountPath {
 						from, to := d.Value(name)
-						edits = append(edits, blockyaml.Edit{From: from, To: to, Text: []byte(blockyaml.String(r.Volume))})
+						u.edits = append(u.edits, blockyaml.Edit{From: from, To: to, Text: []byte(blockyaml.String(r.Volume))})
 					}
 				}
 			}
 		}
 	}
-	if spn := d.Get(spec, "shareProcessNamespace"); spn >= 0 {
-		switch s.ShareProcessNamespace {
-		case overlay.ShareProcessNamespaceUnset:
-			cut(spn)
-			specLeft--
-		case overlay.ShareProcessNamespaceFalse:
-			if !d.Plain(spn) {
-				return nil, false
-			}
-			from, to := d.Value(spn)
-			edits = append(edits, blockyaml.Edit{From: from, To: to, Text: []byte("false")})
+}
+
+// seq is n if it is a list, else none.
+func (u *unsplicer) seq(n blockyaml.Node) blockyaml.Node {
+	if u.d.Kind(n) != blockyaml.Seq {
+		return -1
+	}
+	return n
+}
+
+// shareProcessNamespace gives the field back its value from before.
+func (u *unsplicer) shareProcessNamespace() bool {
+	d := u.d
+	spn := d.Get(u.spec, "shareProcessNamespace")
+	if spn < 0 {
+		return true
+	}
+	switch u.s.ShareProcessNamespace {
+	case overlay.ShareProcessNamespaceUnset:
+		u.cut(spn)
+		u.specLeft--
+	case overlay.ShareProcessNamespaceFalse:
+		if !d.Plain(spn) {
+			return false
 		}
+		from, to := d.Value(spn)
+		u.edits = append(u.edits, blockyaml.Edit{From: from, To: to, Text: []byte("false")})
 	}
-	if specLeft == 0 {
-		return nil, false // the spec would be empty: the tree road writes {}
-	}
-	md := d.Get(tmpl, "metadata")
+	return true
+}
+
+// metadata cuts the status annotation sa and the stamps, and the
+// annotations or metadata the overlay created.
+func (u *unsplicer) metadata(md, ann, sa blockyaml.Node) bool {
+	d := u.d
 	ours := []blockyaml.Node{sa}
-	for _, key := range s.Annotations {
+	for _, key := range u.s.Annotations {
 		if a := d.Get(ann, key); a >= 0 {
 			ours = append(ours, a)
 		}
@@ -122,16 +164,16 @@ func Unsplice(d *blockyaml.Doc, tmpl blockyaml.Node) (body []byte, ok bool) {
 	switch {
 	case annotations > len(ours):
 		for _, a := range ours {
-			cut(a)
+			u.cut(a)
 		}
-	case !s.WasCreated("metadata.annotations"):
-		edits = append(edits, d.Emptied(ann, "{}"))
-	case metadata == 1 && s.WasCreated("metadata"):
-		cut(md)
+	case !u.s.WasCreated("metadata.annotations"):
+		u.edits = append(u.edits, d.Emptied(ann, "{}"))
+	case metadata == 1 && u.s.WasCreated("metadata"):
+		u.cut(md)
 	case metadata == 1:
-		return nil, false // the metadata would be empty: the tree road writes {}
+		return false // the metadata would be empty: the tree road writes {}
 	default:
-		cut(ann)
+		u.cut(ann)
 	}
-	return blockyaml.Apply(make([]byte, 0, len(d.Body())), nil, d.Body(), edits)
+	return true
 }

@@ -77,3 +77,25 @@ func TestAutoKRM(t *testing.T) {
 		t.Errorf("the Namespace item is gone:\n%s", out.String())
 	}
 }
+
+// TestAutoCheck: check takes profile auto as Render does, levels and all:
+// a named profile that a Namespace document's level refuses is a warning.
+func TestAutoCheck(t *testing.T) {
+	input, err := os.ReadFile(filepath.Join(goldenDir, "profile-auto", "input.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&Renderer{Config: Config{Enabled: ptr.To(true), Sidecar: Sidecar{Profile: overlay.ProfileAuto}}}).Check(strings.NewReader(string(input)))
+	if err != nil || !rep.Checked || len(rep.Problems) > 0 || len(rep.Findings) > 0 || rep.Config.Sidecar.Profile != overlay.ProfileAuto {
+		t.Errorf("check with auto: %v, checked %v, problems %v, findings %v, profile %s", err, rep.Checked, rep.Problems, rep.Findings, rep.Config.Sidecar.Profile)
+	}
+	rep, err = (&Renderer{Config: Config{Enabled: ptr.To(true)}}).Check(strings.NewReader(string(input)))
+	var warned []string
+	for _, f := range rep.Findings {
+		warned = append(warned, f.String())
+	}
+	if err != nil || len(warned) != 2 || !strings.Contains(warned[0], "(Deployment locked/app) from app/templates/locked.yaml: profile general needs Pod Security privileged, but the pod is to meet restricted:latest") ||
+		!strings.Contains(warned[1], "(Deployment base/app)") {
+		t.Errorf("check with general: %v, findings:\n%s", err, strings.Join(warned, "\n"))
+	}
+}

@@ -50,6 +50,7 @@ type autoTarget struct {
 	name     string
 	pod      string // the spec, indented for autoPod
 	restrict bool   // written for restricted: every level admits it
+	copy     bool   // its volume "config" is copied: the copy init container must meet the level too
 	uid, gid *int64 // the debug container's own runAsUser and runAsGroup
 }
 
@@ -92,6 +93,25 @@ var autoTargets = []autoTarget{
         allowPrivilegeEscalation: false
         capabilities: {drop: [ALL]}
 `, uid: ptr.To[int64](1001), gid: ptr.To[int64](3000)},
+	// A copied Secret volume: the copy init container meets the level.
+	{name: "copy", restrict: true, copy: true, pod: `
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 1000
+    fsGroup: 2000
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: registry.k8s.io/pause:3.10
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities: {drop: [ALL]}
+      volumeMounts:
+        - {name: config, mountPath: /etc/app}
+  volumes:
+    - name: config
+      secret: {secretName: app-config}
+`},
 }
 
 // autoLevel is a namespace's Pod Security labels, what auto must choose
@@ -147,7 +167,11 @@ func TestAutoPodSecurity(t *testing.T) {
 // autoTemplate renders the stream with profile auto and creates its Pod
 // (server-side dry run): admitted; the next rung up refused.
 func autoTemplate(t *testing.T, ns string, level autoLevel, target autoTarget, stream []byte) {
-	rendered := podDoc(t, runOverlay(t, stream, "--enable", "--profile", "auto"))
+	args := []string{"--enable", "--profile", "auto"}
+	if target.copy {
+		args = append(args, "--copy-volume", "config")
+	}
+	rendered := podDoc(t, runOverlay(t, stream, args...))
 	if _, err := kube.ApplyServerDryRun(ns, rendered); err != nil {
 		t.Fatalf("Pod Security %s refuses auto's pod: %v\n%s", level.says, err, rendered)
 	}
@@ -160,6 +184,11 @@ func autoTemplate(t *testing.T, ns string, level autoLevel, target autoTarget, s
 		t.Fatalf("no debug container:\n%s", rendered)
 	}
 	checkUser(t, "auto's pod", debug.SecurityContext, target)
+	if c := findContainer(pod.Spec.InitContainers, overlay.CopyContainerName); target.copy && c == nil {
+		t.Errorf("no copy init container:\n%s", rendered)
+	} else if target.copy {
+		t.Logf("the copy init container, admitted too: securityContext %s", jsonOf(c.SecurityContext))
+	}
 	checkProfile(t, "auto's pod", debug.SecurityContext, level.want)
 	explain := string(runOverlay(t, stream, "explain", "--enable", "--profile", "auto"))
 	if want := fmt.Sprintf("profile auto: %s, for Pod Security %s (label pod-security.kubernetes.io/enforce of Namespace %s in the stream)", level.want, level.says, ns); !strings.Contains(explain, want) {
@@ -169,7 +198,7 @@ func autoTemplate(t *testing.T, ns string, level autoLevel, target autoTarget, s
 	if level.next == "" {
 		return
 	}
-	next := podDoc(t, runOverlay(t, stream, "--enable", "--profile", string(level.next)))
+	next := podDoc(t, runOverlay(t, stream, append(args[:len(args):len(args)], "--profile", string(level.next))...))
 	_, err := kube.ApplyServerDryRun(ns, next)
 	if err == nil {
 		t.Fatalf("Pod Security %s admits the next rung up, %s: auto did not choose the most capable", level.says, level.next)

@@ -37,6 +37,7 @@ type OverlayFlags struct {
 	ToolsImage   string
 	Hold         bool
 	HoldInit     []string
+	PodSecurity  string
 
 	flags *pflag.FlagSet
 }
@@ -65,7 +66,12 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(overlay.PresetNames()), overlay.PresetAlpine))
 	fs.StringVar(&o.Image, "image", "", "Sidecar image, overriding the preset's")
 	fs.StringVar(&o.Name, "name", "", `Sidecar container name (default "debug")`)
-	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s)", joinNames(overlay.ProfileNames()), overlay.ProfileGeneral))
+	defaultProfile := overlay.ProfileGeneral
+	if live {
+		defaultProfile = overlay.ProfileAuto
+	}
+	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s); auto: the most capable of restricted, baseline and general that the pod's Pod Security level admits", joinNames(overlay.ProfileChoices()), defaultProfile))
+	fs.StringVar(&o.PodSecurity, "pod-security", "", fmt.Sprintf("The Pod Security level the pods are to meet, for profile auto: %s (default: the namespace's enforce label, else inferred from each pod)", joinNames(overlay.PodSecurityLevels)))
 	if !live {
 		fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(overlay.NativeModes), overlay.NativeAuto))
 	}
@@ -122,6 +128,7 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 	flagCfg.Reason = o.Reason
 	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
 	flagCfg.Mode = overlay.Mode(o.Mode)
+	flagCfg.PodSecurity = overlay.PodSecurityLevel(o.PodSecurity)
 	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
 	flagCfg.Sidecar.Image = o.Image
 	flagCfg.Sidecar.Name = o.Name

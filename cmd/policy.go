@@ -29,7 +29,8 @@ func (o *PolicyOptions) AddFlags(fs *pflag.FlagSet) {
 	def := generator.DefaultPolicy()
 	fs.StringVar(&o.Name, "name", def.Name, "Name of the ValidatingAdmissionPolicy and its binding")
 	fs.StringArrayVar(&o.Images, "allowed-image", nil, fmt.Sprintf("An image prefix, or a name@sha256: digest, debug containers may run; repeatable (default %s)", joinNames(def.Images)))
-	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", joinNames(overlay.ProfileNames()), joinNames(def.Profiles)))
+	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", joinNames(overlay.ProfileChoices()), joinNames(def.Profiles))+
+		"; auto allows what profile auto chooses: "+joinNames(overlay.AutoLadder()))
 	fs.StringArrayVar(&o.Containers, "container-name", nil, fmt.Sprintf("The name of the debug container (sidecar.name), as the policy tells ours from the app's; repeatable (default %s)", joinNames(def.Containers)))
 	fs.StringVar(&o.Out, "out", "", "Write the policy into this file instead of stdout")
 }
@@ -40,7 +41,7 @@ func (o *PolicyOptions) Validate(args []string) error {
 		return fmt.Errorf("unexpected arguments %q", args)
 	}
 	for _, p := range o.Profiles {
-		if _, err := overlay.LookupProfile(overlay.ProfileName(p)); err != nil {
+		if err := overlay.CheckProfileChoice(overlay.ProfileName(p)); err != nil {
 			return fmt.Errorf("--allowed-profile: %w", err)
 		}
 	}

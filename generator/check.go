@@ -67,13 +67,16 @@ func (r *Renderer) Check(in io.Reader) (*CheckReport, error) {
 	if _, err := overlay.LookupPreset(pass.Sidecar.Preset); err != nil {
 		pass.Sidecar.Preset = overlay.Default().Sidecar.Preset
 	}
-	if _, err := overlay.LookupProfile(pass.Sidecar.Profile); err != nil {
+	if err := overlay.CheckProfileChoice(pass.Sidecar.Profile); err != nil {
 		pass.Sidecar.Profile = overlay.Default().Sidecar.Profile
 	}
 	st, err := newRun(&Report{Config: pass}, runOptions{})
 	if err != nil {
 		rep.Problems = append(rep.Problems, err)
 		return rep, nil
+	}
+	if err := st.readNamespaces(inp); err != nil {
+		return nil, err
 	}
 	rep.Checked = true
 	f, err := st.newFilter(inp.eachBody)

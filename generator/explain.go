@@ -37,7 +37,12 @@ func (r *Report) Explain(w io.Writer) error {
 		if wl.Native {
 			mode = "native sidecar (init container, restartPolicy: Always)"
 		}
-		fmt.Fprintf(&b, "  debug container %q: %s, profile %s\n", wl.Container, mode, r.Config.Sidecar.Profile)
+		ch := wl.Choice
+		if ch.Profile == "" {
+			ch.Profile = r.Config.Sidecar.Profile // a Workload made by hand
+		}
+		fmt.Fprintf(&b, "  debug container %q: %s, profile %s\n", wl.Container, mode, ch)
+		explainChoice(&b, ch)
 		if len(wl.Mounts) > 0 {
 			fmt.Fprintf(&b, "  mirrored mounts: %s\n", strings.Join(wl.Mounts, ", "))
 		}
@@ -81,5 +86,16 @@ func explainTwin(b *strings.Builder, t *overlay.TwinPlan) {
 	}
 	if !t.KeepProbes {
 		b.WriteString("  probes off, so debugging does not restart or unready it (twin.probes: true keeps them)\n")
+	}
+}
+
+// explainChoice says what the profile costs and whom the debug container
+// runs as.
+func explainChoice(b *strings.Builder, ch overlay.Choice) {
+	if cost := ch.Cost(); cost != "" {
+		fmt.Fprintf(b, "  costs: %s\n", cost)
+	}
+	if ch.User != "" {
+		fmt.Fprintf(b, "  runs as: %s\n", ch.User)
 	}
 }

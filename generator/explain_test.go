@@ -114,6 +114,7 @@ func TestExplainToolsAndHolds(t *testing.T) {
   label app=api dropped: Deployment api (owns)
   probes off, so debugging does not restart or unready it (twin.probes: true keeps them)
   debug container "debug": native sidecar (init container, restartPolicy: Always), profile general
+  runs as: the image's user (the pod spec names none)
   tools: a static busybox (busybox:1.36-uclibc) read only at /debug-overlay/bin of api, migrate, with its applets; PATH is the app's: the shell below puts them first for itself only
   shell in api itself: kubectl exec -it deployment/api-debug -c api -- /debug-overlay/bin/shell
   held init container migrate: its program does not run, the container idles (no probes, no lifecycle hooks); the pod stays in its Init phase until it is released, and the debug container is a native sidecar, which runs then

@@ -167,6 +167,7 @@ func (f *Function) process(rl *ResourceList) (*Report, []krmError) {
 	if err != nil {
 		return nil, []krmError{failure(nil, err)}
 	}
+	st.overlay.SetNamespaces(itemNamespaceLevels(rl.Items))
 	if errs := overlayItems(st, rl); len(errs) > 0 {
 		return nil, errs
 	}

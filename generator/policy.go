@@ -32,8 +32,8 @@ type Policy struct {
 	// containers may run; default the presets' images, the copy image and
 	// the tools image.
 	Images []string
-	// Profiles are the profiles debug containers may have; default all but
-	// the privileged sysadmin.
+	// Profiles are the profiles debug containers may have, auto standing
+	// for those it chooses from; default all but the privileged sysadmin.
 	Profiles []overlay.ProfileName
 	// Containers are the names of the debug containers, besides the copy
 	// init container; an ephemeral container is ours when it is named one
@@ -206,9 +206,18 @@ func oursEphemeral(names []string) string {
 }
 
 // profileRights derives, from the profiles themselves, the capabilities
-// they add and whether one runs privileged.
+// they add and whether one runs privileged; auto stands for the profiles
+// it chooses from.
 func profileRights(names []overlay.ProfileName) (caps []string, privileged bool, err error) {
+	var expanded []overlay.ProfileName
 	for _, name := range names {
+		if name == overlay.ProfileAuto {
+			expanded = append(expanded, overlay.AutoLadder()...)
+		} else {
+			expanded = append(expanded, name)
+		}
+	}
+	for _, name := range expanded {
 		p, err := overlay.LookupProfile(name)
 		if err != nil {
 			return nil, false, err

@@ -62,3 +62,12 @@ func TestPolicyYAML(t *testing.T) {
 		t.Error("an unknown profile made a policy")
 	}
 }
+
+// TestPolicyAuto: allowing auto allows what auto chooses from (SYS_PTRACE
+// of general, nothing privileged), and no more.
+func TestPolicyAuto(t *testing.T) {
+	caps, privileged, err := profileRights([]overlay.ProfileName{overlay.ProfileAuto})
+	if err != nil || privileged || !cmp.Equal(caps, []string{"SYS_PTRACE"}) {
+		t.Errorf("rights of auto: %v, privileged %v, %v; want SYS_PTRACE only", caps, privileged, err)
+	}
+}

@@ -118,6 +118,9 @@ func (r *Renderer) overlay(inp *input, out io.Writer, report *Report) error {
 	if err != nil {
 		return err
 	}
+	if err := st.readNamespaces(inp); err != nil {
+		return err
+	}
 	f, err := st.newFilter(inp.eachBody)
 	if err != nil {
 		return err

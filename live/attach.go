@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/utils/ptr"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
@@ -60,7 +59,9 @@ type Result struct {
 	// Container and Shell are the debug container's, when there is one.
 	Container string
 	Shell     string
-	Outcome   Outcome
+	// Choice is its profile and user, and why.
+	Choice  overlay.Choice
+	Outcome Outcome
 	// Err says why a pod was skipped, refused, timed out or failed.
 	Err error
 	// Patch is the strategic merge patch of the pod's ephemeralcontainers
@@ -68,6 +69,10 @@ type Result struct {
 	Patch []byte
 	// Took is the time from the patch to a running container.
 	Took time.Duration
+
+	image, target string
+	confirmed     string // how the API server chose the profile, when it did
+	added         bool   // this attach added the container
 }
 
 // Ready reports whether the pod has (or, in a dry run, would have) a
@@ -81,6 +86,10 @@ func (r Result) ExecCommand() string {
 	return fmt.Sprintf("kubectl exec -it -n %s %s -c %s -- %s", r.Namespace, r.Pod, r.Container, r.Shell)
 }
 
+// DefaultParallel is how many pods attach patches and waits for at once
+// by default.
+const DefaultParallel = 4
+
 // Attacher adds the debug container to the running pods of workloads.
 type Attacher struct {
 	Cluster *Cluster
@@ -90,78 +99,144 @@ type Attacher struct {
 	DryRun DryRun
 	// Timeout bounds the wait for the containers to run.
 	Timeout time.Duration
-	// Progress receives a line per pod and state, and the notes.
+	// Pods says which pods of each workload get the debug container.
+	Pods PodChoice
+	// Parallel bounds how many pods are patched and waited for at once;
+	// 0 is DefaultParallel.
+	Parallel int
+	// Progress receives a line per workload (its pods, which get the
+	// container and why), per namespace for profile auto (its level), per
+	// pod (what became of it), and the notes.
 	Progress io.Writer
 	// Release and ValuesKey name the Helm release the workloads come
 	// from, and its toggle chart's values, when they do: the hint for a
 	// container that does not run says how to hold it in a twin then.
 	Release, ValuesKey string
+	// Now is the clock for the pods' ages; nil is time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	noted map[string]bool
+	base  *overlay.Overlay
+	// For profile auto: the levels of the namespaces that have one, and
+	// an overlay per rung, for the namespaces that do not.
+	auto  bool
+	known map[string]overlay.PodSecurity
+	rungs map[overlay.ProfileName]*overlay.Overlay
 }
 
-// Attach gives every running pod of the workloads the debug container, in
-// parallel waits, and returns a result per pod. Its error is for what
-// stops everything: a workload that cannot be read.
+// Attach gives the picked running pods of the workloads (Pods) the debug
+// container, a few at a time (Parallel), and returns a result per pod, in
+// the order of the workloads and their pods. Its error is for what stops
+// everything: a workload that cannot be read, a pod asked for that no
+// workload has.
 func (a *Attacher) Attach(ctx context.Context, workloads []Workload) ([]Result, error) {
 	o, err := overlay.New(a.Config)
 	if err != nil {
 		return nil, err
 	}
-	a.noted = map[string]bool{}
-	var results []Result
-	type waiting struct {
-		i     int
-		rv    string
-		added bool
+	a.base, a.noted = o, map[string]bool{}
+	if a.auto = a.Config.Sidecar.Profile == overlay.ProfileAuto; a.auto {
+		a.known = a.levels(ctx, workloads)
+		o.SetNamespaces(a.known)
+		a.rungs = map[overlay.ProfileName]*overlay.Overlay{}
+		for _, p := range overlay.AutoLadder() {
+			cfg := a.Config
+			cfg.Sidecar.Profile = p
+			if a.rungs[p], err = overlay.New(cfg); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var waits []waiting
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
+	type job struct {
+		w   Workload
+		pod corev1.Pod
+	}
+	var jobs []job
+	var have []string
 	for _, w := range workloads {
 		pods, err := a.Cluster.Pods(ctx, w)
 		if err != nil {
-			return results, err
+			return nil, err
 		}
-		if len(pods) == 0 {
-			a.printf("%s in namespace %s: no pods\n", w, w.Namespace)
-		}
-		for _, pod := range pods {
-			r, rv, wait := a.prepare(ctx, o, w, &pod)
-			results = append(results, r)
-			if wait {
-				waits = append(waits, waiting{i: len(results) - 1, rv: rv, added: r.Patch != nil})
-			}
+		have = append(have, podNames(pods)...)
+		picked, why := a.Pods.pick(pods, now)
+		a.printf("%s in namespace %s: %s\n", w, w.Namespace, why)
+		for _, p := range picked {
+			jobs = append(jobs, job{w: w, pod: p})
 		}
 	}
+	if missing := slices.DeleteFunc(slices.Clone(a.Pods.Names), func(n string) bool { return slices.Contains(have, n) }); len(missing) > 0 {
+		return nil, &UnknownPodError{Names: missing, Have: have}
+	}
+	results := make([]Result, len(jobs))
+	sem := make(chan struct{}, cmp.Or(a.Parallel, DefaultParallel))
 	var wg sync.WaitGroup
-	for _, wt := range waits {
+	for i, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &results[wt.i]
-			start := time.Now()
-			ctx, cancel := context.WithTimeout(ctx, a.Timeout)
-			defer cancel()
-			r.Outcome, r.Err = a.wait(ctx, r.Namespace, r.Pod, r.Container, wt.rv)
-			r.Took = time.Since(start)
-			switch {
-			case r.Outcome == Attached && !wt.added:
-				r.Outcome = Reused
-				a.printf("pod %s/%s: %s is running\n", r.Namespace, r.Pod, r.Container)
-			case r.Outcome == Attached:
-				a.printf("pod %s/%s: %s is running (%.1fs)\n", r.Namespace, r.Pod, r.Container, r.Took.Seconds())
-			default:
-				a.printf("pod %s/%s: %v\n", r.Namespace, r.Pod, r.Err)
-			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = a.attachPod(ctx, j.w, &j.pod)
 		}()
 	}
 	wg.Wait()
 	return results, nil
 }
 
+// attachPod gives one pod the debug container, waits for it to run, and
+// says in one line what became of it.
+func (a *Attacher) attachPod(ctx context.Context, w Workload, pod *corev1.Pod) Result {
+	r, rv, wait := a.prepare(ctx, w, pod)
+	if wait {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(ctx, a.Timeout)
+		r.Outcome, r.Err = a.wait(ctx, r.Namespace, r.Pod, r.Container, rv)
+		cancel()
+		r.Took = time.Since(start)
+		if r.Outcome == Attached && !r.added {
+			r.Outcome = Reused
+		}
+	}
+	a.printf("pod %s/%s: %s\n", r.Namespace, r.Pod, r.line(a.DryRun))
+	return r
+}
+
+// line says what became of the pod, for people.
+func (r Result) line(dryRun DryRun) string {
+	profile := "profile " + r.Choice.String()
+	if r.confirmed != "" {
+		profile = fmt.Sprintf("profile %s: %s, %s", overlay.ProfileAuto, r.Choice.Profile, r.confirmed)
+	}
+	who := ""
+	if r.Choice.User != "" {
+		who = "; runs as " + r.Choice.User
+	}
+	switch r.Outcome {
+	case Attached:
+		return fmt.Sprintf("%s is running (%.1fs): added as an ephemeral container (%s), targeting %s; %s%s", r.Container, r.Took.Seconds(), r.image, r.target, profile, who)
+	case Reused:
+		return fmt.Sprintf("%s, from an earlier attach, is running: reused", r.Container)
+	case Planned:
+		if r.Patch == nil {
+			return fmt.Sprintf("%s, from an earlier attach, is starting: reused (dry run)", r.Container)
+		}
+		if dryRun == DryRunServer {
+			return fmt.Sprintf("the API server accepts %s; %s%s (dry run: nothing changed)", r.Container, profile, who)
+		}
+		return fmt.Sprintf("%s would be added; %s%s (client dry run: nothing sent)", r.Container, profile, who)
+	}
+	return r.Err.Error()
+}
+
 // prepare decides for one pod and sends its patch; wait true means the
 // container is to be waited for, from resource version rv.
-func (a *Attacher) prepare(ctx context.Context, o *overlay.Overlay, w Workload, pod *corev1.Pod) (r Result, rv string, wait bool) {
+func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r Result, rv string, wait bool) {
 	r = Result{Workload: w, Namespace: pod.Namespace, Pod: pod.Name}
 	if pod.DeletionTimestamp != nil || pod.Status.Phase != corev1.PodRunning {
 		state := string(pod.Status.Phase)
@@ -169,71 +244,135 @@ func (a *Attacher) prepare(ctx context.Context, o *overlay.Overlay, w Workload, 
 			state = "being deleted"
 		}
 		r.Outcome, r.Err = Skipped, fmt.Errorf("the pod is %s, not Running: skipped", state)
-		a.printf("pod %s/%s: %v\n", pod.Namespace, pod.Name, r.Err)
 		return r, "", false
 	}
-	live, err := o.Ephemeral(pod, w.Selection)
-	if err != nil {
-		r.Outcome, r.Err = Failed, err
-		a.printf("pod %s/%s: %v\n", pod.Namespace, pod.Name, err)
-		return r, "", false
+	var lives []*overlay.Live
+	for _, o := range a.candidates(pod.Namespace) {
+		live, err := o.Ephemeral(pod, w.Selection)
+		if err != nil {
+			r.Outcome, r.Err = Failed, err
+			return r, "", false
+		}
+		lives = append(lives, live)
 	}
-	for _, n := range live.Notes {
+	for _, n := range lives[0].Notes {
 		a.note(w, n)
 	}
-	if live.Down != nil {
-		a.noteDown(ctx, w, pod, live)
+	if lives[0].Down != nil {
+		a.noteDown(ctx, w, pod, lives[0])
 	}
-	r.Shell = live.Shell
 	// An earlier attach with this configuration: use its container when it
 	// runs or is starting.
-	for _, name := range slices.Backward(live.Same) {
-		st := ephemeralStatus(pod, name)
-		if st != nil && st.State.Terminated != nil {
-			continue
+	for _, live := range lives {
+		for _, name := range slices.Backward(live.Same) {
+			st := ephemeralStatus(pod, name)
+			if st != nil && st.State.Terminated != nil {
+				continue
+			}
+			r.Container, r.Shell, r.Choice = name, live.Shell, live.Choice
+			if st != nil && st.State.Running != nil {
+				r.Outcome = Reused
+				return r, "", false
+			}
+			if a.DryRun != DryRunNone {
+				r.Outcome = Planned
+				return r, "", false
+			}
+			return r, pod.ResourceVersion, true
 		}
-		r.Container = name
-		if st != nil && st.State.Running != nil {
-			r.Outcome = Reused
-			a.printf("pod %s/%s: %s, from an earlier attach, is running: reused\n", pod.Namespace, pod.Name, name)
-			return r, "", false
-		}
-		if a.DryRun != DryRunNone {
-			r.Outcome = Planned
-			return r, "", false
-		}
-		a.printf("pod %s/%s: %s, from an earlier attach, is starting: waiting for it\n", pod.Namespace, pod.Name, name)
-		return r, pod.ResourceVersion, true
 	}
 
-	r.Container = live.Container.Name
-	r.Patch, err = ephemeralPatch(live.Container)
-	if err != nil {
+	live := lives[0]
+	if len(lives) > 1 && a.DryRun == DryRunClient {
+		r.confirmed = "the most capable rung, unchecked: a client dry run does not ask the API server"
+	}
+	if len(lives) > 1 && a.DryRun != DryRunClient {
+		var err error
+		if live, r.confirmed, err = a.confirm(ctx, pod, lives); err != nil {
+			r.Outcome, r.Err = Failed, err
+			if refused(err) {
+				r.Outcome = Refused
+			}
+			return r, "", false
+		}
+	}
+	r.Container, r.Shell, r.Choice = live.Container.Name, live.Shell, live.Choice
+	r.image, r.target = live.Container.Image, cmp.Or(live.Container.TargetContainerName, "no container")
+	var err error
+	if r.Patch, err = ephemeralPatch(live.Container); err != nil {
 		r.Outcome, r.Err = Failed, err
 		return r, "", false
 	}
-	if a.DryRun == DryRunClient {
-		r.Outcome = Planned
+	if a.DryRun == DryRunClient || a.DryRun == DryRunServer && len(lives) > 1 {
+		r.Outcome = Planned // a server dry run checked it already
 		return r, "", false
 	}
 	patched, err := a.patch(ctx, pod, r.Patch, a.DryRun == DryRunServer)
 	if err != nil {
 		r.Outcome, r.Err = Failed, err
 		if isPodSecurity(err) {
-			r.Outcome, r.Err = Refused, a.podSecurityError(ctx, pod, w, err)
-		} else if pe := (*PermissionError)(nil); errors.As(err, &pe) {
+			r.Err = a.podSecurityError(ctx, pod, w, r.Choice, err)
+		}
+		if refused(err) {
 			r.Outcome = Refused
 		}
-		a.printf("pod %s/%s: %v\n", pod.Namespace, pod.Name, r.Err)
 		return r, "", false
 	}
 	if a.DryRun == DryRunServer {
 		r.Outcome = Planned
-		a.printf("pod %s/%s: the API server accepts %s (dry run: nothing changed)\n", pod.Namespace, pod.Name, r.Container)
 		return r, "", false
 	}
-	a.printf("pod %s/%s: added ephemeral container %s (%s), targeting %s\n", pod.Namespace, pod.Name, r.Container, live.Container.Image, cmp.Or(live.Container.TargetContainerName, "no container"))
+	r.added = true
 	return r, patched.ResourceVersion, true
+}
+
+// refused reports whether err is a refusal: a missing permission, or Pod
+// Security.
+func refused(err error) bool {
+	pe := (*PermissionError)(nil)
+	return isPodSecurity(err) || errors.As(err, &pe) || errors.As(err, new(*PodViolatesError)) || errors.As(err, new(*PodSecurityError))
+}
+
+// candidates are the overlays whose containers a pod in namespace may
+// get: the configured one; for profile auto where the namespace's level
+// is not known (and spec.podSecurity does not say it), auto's rungs, the
+// most capable first, for the API server to choose from.
+func (a *Attacher) candidates(namespace string) []*overlay.Overlay {
+	if _, ok := a.known[namespace]; !a.auto || ok || a.Config.PodSecurity != "" {
+		return []*overlay.Overlay{a.base}
+	}
+	var out []*overlay.Overlay
+	for _, p := range ladderDown() {
+		out = append(out, a.rungs[p])
+	}
+	return out
+}
+
+// confirm asks the API server which of the candidates' containers Pod
+// Security admits, by server-side dry runs, the most capable first, and
+// says how it went.
+func (a *Attacher) confirm(ctx context.Context, pod *corev1.Pod, lives []*overlay.Live) (*overlay.Live, string, error) {
+	var refusedBy []string
+	var last error
+	for _, live := range lives {
+		patch, err := ephemeralPatch(live.Container)
+		if err != nil {
+			return nil, "", err
+		}
+		_, err = a.patch(ctx, pod, patch, true)
+		if err == nil {
+			how := "admitted by a server-side dry run (the namespace's level is not known here)"
+			if len(refusedBy) > 0 {
+				how = fmt.Sprintf("the most capable that Pod Security admits: %s refused by server-side dry runs (the namespace's level is not known here)", strings.Join(refusedBy, " and "))
+			}
+			return live, how, nil
+		}
+		if !isPodSecurity(err) {
+			return nil, "", err
+		}
+		refusedBy, last = append(refusedBy, string(live.Choice.Profile)), err
+	}
+	return nil, "", podViolates(last)
 }
 
 // patch sends a patch of the pod's ephemeralcontainers subresource.
@@ -258,16 +397,28 @@ func ephemeralPatch(c corev1.EphemeralContainer) ([]byte, error) {
 	return json.Marshal(map[string]any{"spec": map[string]any{"ephemeralContainers": []corev1.EphemeralContainer{c}}})
 }
 
-// podSecurityError explains a Pod Security refusal and names the first
-// profile the API server would admit, by dry runs of the others.
-func (a *Attacher) podSecurityError(ctx context.Context, pod *corev1.Pod, w Workload, refusal error) error {
-	msg := fmt.Sprintf("Pod Security refused the %s profile: %s", a.Config.Sidecar.Profile, apiMessage(refusal))
-	for _, p := range overlay.ProfilesByRank() {
-		if p == a.Config.Sidecar.Profile || p == overlay.ProfileSysadmin && !ptr.Deref(a.Config.AllowPrivileged, false) {
-			continue // the configuration's guard rail stands
+// podSecurityError explains a Pod Security refusal of the chosen
+// profile: with auto and a level the namespace's label says, the pod
+// itself violates it (auto's container meets it); else it names the most
+// capable of the less capable profiles that the API server admits, by
+// dry runs, and when none is, the pod itself violates the level.
+func (a *Attacher) podSecurityError(ctx context.Context, pod *corev1.Pod, w Workload, ch overlay.Choice, refusal error) error {
+	if _, ok := a.known[pod.Namespace]; a.auto && ok {
+		return podViolates(refusal)
+	}
+	msg := fmt.Sprintf("Pod Security refused the %s profile: %s", ch.Profile, apiMessage(refusal))
+	p, err := overlay.LookupProfile(ch.Profile)
+	if err != nil {
+		return &PodSecurityError{Msg: msg}
+	}
+	last := refusal
+	for _, lower := range slices.Backward(overlay.ProfilesByRank()) {
+		q, _ := overlay.LookupProfile(lower)
+		if q.Rank() >= p.Rank() {
+			continue
 		}
 		cfg := a.Config
-		cfg.Sidecar.Profile = p
+		cfg.Sidecar.Profile = lower
 		o, err := overlay.New(cfg)
 		if err != nil {
 			continue
@@ -282,13 +433,14 @@ func (a *Attacher) podSecurityError(ctx context.Context, pod *corev1.Pod, w Work
 		}
 		_, err = a.patch(ctx, pod, patch, true)
 		if err == nil {
-			return &PodSecurityError{Msg: msg, Admitted: p}
+			return &PodSecurityError{Msg: msg, Admitted: lower}
 		}
 		if !isPodSecurity(err) {
-			break
+			return &PodSecurityError{Msg: msg}
 		}
+		last = err
 	}
-	return &PodSecurityError{Msg: msg}
+	return podViolates(last)
 }
 
 // PodSecurityError is a Pod Security refusal, with the profile that the
@@ -302,7 +454,7 @@ func (e *PodSecurityError) Error() string {
 	if e.Admitted == "" {
 		return e.Msg + "; no profile is admitted here"
 	}
-	return fmt.Sprintf("%s; the %s profile is admitted (checked by a server-side dry run): attach with --profile %s", e.Msg, e.Admitted, e.Admitted)
+	return fmt.Sprintf("%s; the %s profile is admitted (checked by a server-side dry run): attach with --profile %s, or --profile %s", e.Msg, e.Admitted, e.Admitted, overlay.ProfileAuto)
 }
 
 // wait watches a pod until its ephemeral container name runs, and
@@ -375,10 +527,7 @@ func (w *waiter) follow(ctx context.Context, wi watch.Interface) (outcome Outcom
 			}
 			return Attached, false, nil
 		}
-		if state != w.last {
-			w.a.printf("pod %s/%s: %s: %s\n", w.namespace, w.pod, w.name, state)
-			w.last = state
-		}
+		w.last = state
 	}
 }
 

@@ -84,6 +84,9 @@ type Options struct {
 	Exec      bool
 	Stdin     bool
 	TTY       bool
+	AllPods   bool
+	Pods      []string
+	MaxPods   int
 
 	args    []string // KIND/NAME
 	command []string // after --
@@ -120,6 +123,15 @@ func (o *Options) AddFlags(c *cobra.Command) {
 	fs.BoolVar(&o.Exec, "exec", false, "Open the shell (or the command after --) in the first pod's debug container once it runs; the same as -it")
 	fs.BoolVarP(&o.Stdin, "stdin", "i", false, "With the shell: pass stdin to it")
 	fs.BoolVarP(&o.TTY, "tty", "t", false, "With the shell: give it a terminal")
+	fs.BoolVar(&o.AllPods, "all-pods", false, "Attach to every pod of each workload, not one (ephemeral containers stay until the pod is replaced)")
+	fs.StringArrayVar(&o.Pods, "pod", nil, "Attach to this pod of the workloads (by name) instead of the newest Ready one; repeatable")
+	fs.IntVar(&o.MaxPods, "max-pods", 1, "Attach to at most this many running pods of each workload, the newest Ready first")
+}
+
+// attachDefaults is the layer above the defaults that attach has of its
+// own: profile auto (the post-renderer's default stays general).
+func attachDefaults() overlay.Config {
+	return overlay.Config{Sidecar: overlay.Sidecar{Profile: overlay.ProfileAuto}}
 }
 
 // Complete reads the arguments and the configuration flags.
@@ -190,6 +202,12 @@ func (o *Options) Validate() error {
 	if o.Timeout <= 0 {
 		return usage(fmt.Errorf("--timeout %v: want a positive duration", o.Timeout))
 	}
+	if o.MaxPods < 1 {
+		return usage(fmt.Errorf("--max-pods %d: want 1 or more", o.MaxPods))
+	}
+	if n := len(o.Pods); o.AllPods && n > 0 || (o.AllPods || n > 0) && o.MaxPods != 1 {
+		return usage(errors.New("--all-pods, --pod and --max-pods say which pods: give one of them"))
+	}
 	return nil
 }
 
@@ -202,11 +220,15 @@ func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) 
 	if err != nil {
 		return err
 	}
-	a := &live.Attacher{Cluster: o.cluster, Config: cfg, DryRun: live.DryRun(o.DryRun), Timeout: o.Timeout, Progress: errOut}
+	a := &live.Attacher{Cluster: o.cluster, Config: cfg, DryRun: live.DryRun(o.DryRun), Timeout: o.Timeout, Progress: errOut,
+		Pods: live.PodChoice{All: o.AllPods, Names: o.Pods, Max: o.MaxPods}}
 	if o.release != nil {
 		a.Release, a.ValuesKey = o.release.Name, o.release.ValuesKey
 	}
 	results, err := a.Attach(ctx, workloads)
+	if unknown := (*live.UnknownPodError)(nil); errors.As(err, &unknown) {
+		return usage(err)
+	}
 	if err != nil {
 		return err
 	}
@@ -228,7 +250,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 	switch {
 	case len(o.args) > 0:
 		var err error
-		if cfg, err = generator.Resolve(o.flagCfg); err != nil {
+		if cfg, err = generator.Resolve(attachDefaults(), o.flagCfg); err != nil {
 			return cfg, nil, usage(err)
 		}
 		kinds := overlay.NewKindTable(cfg.Kinds)
@@ -258,7 +280,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 		if rel.ValuesKey != "" {
 			fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
 		}
-		cfg, listed, err = generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), rel.Config, o.flagCfg)
+		cfg, listed, err = generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), attachDefaults().Merge(rel.Config), o.flagCfg)
 		if err != nil {
 			return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
 		}
@@ -276,7 +298,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 			readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
 		}
 		var err error
-		cfg, listed, err = generator.ListWorkloads(io.MultiReader(readers...), overlay.Config{}, o.flagCfg)
+		cfg, listed, err = generator.ListWorkloads(io.MultiReader(readers...), attachDefaults(), o.flagCfg)
 		if err != nil {
 			return cfg, nil, usage(err)
 		}

@@ -3,11 +3,18 @@ package attach
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/live"
 )
+
+// nowhereKubeconfig is a kubeconfig whose server nothing listens on.
+const nowhereKubeconfig = "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n" +
+	"contexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]\ncurrent-context: c\nusers: [{name: u, user: {token: t}}]\n"
 
 // TestUsageErrors runs the command with flags that are refused before any
 // cluster is reached: exit status 2 and a message naming the flag.
@@ -26,6 +33,15 @@ func TestUsageErrors(t *testing.T) {
 		{name: "bad timeout", args: []string{"deploy/x", "--timeout", "0s"}, want: "--timeout 0s"},
 		{name: "bad target", args: []string{"deploy/x", "--target", "a/b/c"}, want: `--target "a/b/c"`},
 		{name: "unknown flag", args: []string{"deploy/x", "--enable"}, want: "unknown flag: --enable"},
+		{name: "all pods and named pods", args: []string{"deploy/x", "--all-pods", "--pod", "x-1"}, want: "--all-pods, --pod and --max-pods say which pods: give one of them"},
+		{name: "named pods and a maximum", args: []string{"deploy/x", "--pod", "x-1", "--max-pods", "3"}, want: "give one of them"},
+		{name: "no pods at most", args: []string{"deploy/x", "--max-pods", "0"}, want: "--max-pods 0: want 1 or more"},
+		// Refused before the cluster is asked anything: the kubeconfig
+		// points nowhere.
+		{name: "unknown Pod Security level", args: []string{"deploy/x", "--kubeconfig", "NOWHERE", "--pod-security", "strict"},
+			want: `spec.podSecurity: unknown Pod Security level "strict" (valid: restricted, baseline, privileged)`},
+		{name: "unknown profile", args: []string{"deploy/x", "--kubeconfig", "NOWHERE", "--profile", "root"},
+			want: `spec.sidecar.profile: unknown profile "root" (valid: auto, baseline, general, netadmin, restricted, sysadmin)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,7 +49,15 @@ func TestUsageErrors(t *testing.T) {
 			var out, errOut bytes.Buffer
 			root.SetOut(&out)
 			root.SetErr(&errOut)
-			root.SetArgs(append([]string{"attach"}, tt.args...))
+			nowhere := filepath.Join(t.TempDir(), "kubeconfig")
+			if err := os.WriteFile(nowhere, []byte(nowhereKubeconfig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := slices.Clone(tt.args)
+			if i := slices.Index(args, "NOWHERE"); i >= 0 {
+				args[i] = nowhere
+			}
+			root.SetArgs(append([]string{"attach"}, args...))
 			code := Execute(root)
 			if code != ExitUsage {
 				t.Errorf("exit %d, want %d (usage); stderr:\n%s", code, ExitUsage, errOut.String())

@@ -18,11 +18,19 @@ func NewCommand() *cobra.Command {
 		Short: "Add the debug container to running pods, without a restart",
 		Long: `attach gives the running pods of the workloads a DebugOverlay configuration
 selects the overlay's debug container, as an ephemeral container: the same
-preset, profile and image as the post-renderer's sidecar, aimed at the app
-container (its processes are visible) and with the app's volume mounts at the
-same paths. Nothing restarts. The workloads come from a Helm release
-(--release, configured by its values of the debug-overlay chart), from
-rendered manifests (-f), or from KIND/NAME arguments.
+preset and image as the post-renderer's sidecar, aimed at the app container
+(its processes are visible), running as the app's user and with the app's
+volume mounts at the same paths. Nothing restarts. The workloads come from a
+Helm release (--release, configured by its values of the debug-overlay
+chart), from rendered manifests (-f), or from KIND/NAME arguments.
+
+Ephemeral containers stay until the pod is replaced, so each workload's
+newest Ready running pod gets one, unless --all-pods, --pod NAME or
+--max-pods N say otherwise. Profile auto, attach's default, picks per pod the
+most capable of restricted < baseline < general that the namespace's Pod
+Security level admits: its pod-security.kubernetes.io/enforce label, else
+--pod-security, else server-side dry runs, most capable first; attach says
+which level it used, where it read it, and what the choice costs.
 
 Precedence, lowest first: defaults, the release's values or the manifests'
 DebugOverlay document, --config, flags. Attaching is an explicit request: the
@@ -33,13 +41,16 @@ subPath mounts are mounted whole under /debug-overlay/volumes/<volume>;
 resources are left out; copies of Secret and ConfigMap volumes need the
 declarative overlay (the pod's volumes cannot change while it runs).
 
-Exit status: 0 every selected running pod has a running debug container
+Exit status: 0 every picked running pod has a running debug container
 (with --dry-run: would have); 1 an error, no pod has one; 2 bad flags,
 arguments or configuration; 3 some pods have one, others not; 4 refused (a
 missing permission, or Pod Security), no pod has one; 5 not running within
 --timeout. With --exec, once a container runs, the command's exit status.`,
-		Example: `  # The debug container in every pod of a Helm release
+		Example: `  # The debug container in one pod of each workload of a Helm release
   kubectl debug-overlay attach --release geth -n geth
+
+  # ...in every pod of them
+  kubectl debug-overlay attach --release geth -n geth --all-pods
 
   # ...and a shell in the first pod
   kubectl debug-overlay attach --release geth -n geth -it

@@ -47,9 +47,12 @@ var (
 
 // Overlay applies one Config to pod templates.
 type Overlay struct {
-	cfg     Config
-	preset  Preset
-	profile Profile
+	cfg    Config
+	preset Preset
+	// profile is the configured profile, nil for auto, which chooses one
+	// per pod (choose).
+	profile    Profile
+	namespaces map[string]PodSecurity // by name: see SetNamespaces
 }
 
 // New returns the overlay of a validated configuration.
@@ -57,6 +60,9 @@ func New(cfg Config) (*Overlay, error) {
 	preset, err := LookupPreset(cfg.Sidecar.Preset)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Sidecar.Profile == ProfileAuto {
+		return &Overlay{cfg: cfg, preset: preset}, nil
 	}
 	profile, err := LookupProfile(cfg.Sidecar.Profile)
 	if err != nil {
@@ -107,6 +113,9 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	}
 	a := &podApply{o: o, t: t, pod: pod, st: &Status{}, w: &Workload{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
 		Container: o.cfg.Sidecar.Name, Shell: o.shell(), Hook: t.Meta.IsHook()}}
+	var notes []string
+	a.profile, a.w.Choice, notes = o.choose(t.Meta.Namespace, pod)
+	a.notes = append(a.notes, notes...)
 	plan, err := a.planCopies()
 	if err != nil {
 		return &Workload{Copies: plan.found}, nil, err
@@ -137,12 +146,13 @@ func (o *Overlay) checkPod(t *Pod, pod *corev1.PodSpec) error {
 // podApply is one Apply under way: the pod as it was, what has been added
 // to it, the status that records it and the notes to tell.
 type podApply struct {
-	o     *Overlay
-	t     *Pod
-	pod   *corev1.PodSpec
-	st    *Status
-	w     *Workload
-	notes []string
+	o       *Overlay
+	profile Profile // the pod's: see Overlay.choose
+	t       *Pod
+	pod     *corev1.PodSpec
+	st      *Status
+	w       *Workload
+	notes   []string
 }
 
 // add puts v into the pod spec's list at key, first or last, and records a
@@ -192,7 +202,7 @@ func (a *podApply) planCopies() (*copyPlan, error) {
 		}
 		plan.jobs = append(plan.jobs, job)
 	}
-	owner, err := a.o.planOwner(a.pod, a.t.Sel.Containers, plan.jobs)
+	owner, err := a.o.planOwner(a.profile, a.pod, a.t.Sel.Containers, plan.jobs)
 	if err != nil {
 		return plan, fmt.Errorf("%s: %w", a.t.path("spec"), err)
 	}
@@ -231,7 +241,7 @@ func (a *podApply) addCopies(plan *copyPlan) error {
 	if plan.owner != nil {
 		user = plan.owner.uid
 	}
-	a.o.profile.Apply(a.pod, &c, true, user)
+	a.profile.Apply(a.pod, &c, true, user)
 	if err := a.add(true, "initContainers", c); err != nil {
 		return err
 	}
@@ -252,7 +262,8 @@ func (a *podApply) addSidecar(plan *copyPlan) error {
 		copies[job.volume] = job.copyName
 	}
 	w.Native = useNative(cfg.Sidecar.Native, a.t.Kind, w.Hook, a.pod.RestartPolicy) || a.holdsInit() && cfg.Sidecar.Native == NativeAuto
-	sidecar, notes := a.o.debugContainer(a.pod, a.t.Sel.Containers, copies, w.Native)
+	sidecar, user, notes := a.o.debugContainer(a.profile, a.pod, a.t.Sel.Containers, copies, w.Native)
+	w.Choice.User = user
 	a.notes = append(a.notes, notes...)
 	if !w.Native && runsToCompletion(a.t.Kind, w.Hook, a.pod.RestartPolicy) {
 		a.note("native sidecars are off (native: never), and this pod is meant to complete: the idling sidecar will keep it running")
@@ -308,7 +319,7 @@ func (a *podApply) stamp(*copyPlan) error {
 // planOwner picks the user the copy init container runs as (nil for its
 // own) and refuses what that user cannot do: run as root where the copy
 // container must not, or read a volume's files.
-func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []copyJob) (*copyUser, error) {
+func (o *Overlay) planOwner(p Profile, pod *corev1.PodSpec, targetNames []string, jobs []copyJob) (*copyUser, error) {
 	owner, err := planCopyUser(jobs, pod, targetNames)
 	if err != nil || owner == nil {
 		return nil, err
@@ -317,10 +328,13 @@ func (o *Overlay) planOwner(pod *corev1.PodSpec, targetNames []string, jobs []co
 		// Where the profile or the pod asks for non-root, the profile
 		// gives the copy container runAsNonRoot.
 		c := corev1.Container{}
-		o.profile.Apply(pod, &c, true, 0)
+		p.Apply(pod, &c, true, 0)
 		if c.SecurityContext != nil && ptr.Deref(c.SecurityContext.RunAsNonRoot, false) {
 			why := "the pod's securityContext.runAsNonRoot"
-			if o.cfg.Sidecar.Profile == ProfileRestricted {
+			switch {
+			case o.cfg.Sidecar.Profile == ProfileAuto && p.Level() == LevelRestricted:
+				why = "the restricted profile, which profile auto chose for Pod Security restricted,"
+			case p.Level() == LevelRestricted:
 				why = "the restricted profile"
 			}
 			return nil, fmt.Errorf("%s: the copies would belong to root (%s), but %s runs the copy init container as non-root; give a non-root owner",
@@ -367,20 +381,6 @@ func targets(pod *corev1.PodSpec, names []string) []*corev1.Container {
 		}
 	}
 	return out
-}
-
-// runAsUser picks the user for containers that must not run as root: the
-// pod's, else the first target container's, else the configured default.
-func runAsUser(pod *corev1.PodSpec, names []string, fallback int64) int64 {
-	if sc := pod.SecurityContext; sc != nil && ptr.Deref(sc.RunAsUser, 0) > 0 {
-		return *sc.RunAsUser
-	}
-	for _, c := range targets(pod, names) {
-		if sc := c.SecurityContext; sc != nil && ptr.Deref(sc.RunAsUser, 0) > 0 {
-			return *sc.RunAsUser
-		}
-	}
-	return fallback
 }
 
 func names(cs []corev1.Container) []string {

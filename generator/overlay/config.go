@@ -111,6 +111,12 @@ type Config struct {
 	Twin Twin `json:"twin,omitempty"`
 	// Tools injects a static busybox into the target containers (tools.go).
 	Tools Tools `json:"tools,omitempty"`
+	// PodSecurity is the Pod Security level the overlaid pods are to meet,
+	// for profile auto: privileged, baseline or restricted. A Namespace
+	// document of the stream (its pod-security.kubernetes.io/enforce
+	// label) says it for the workloads in that namespace instead; with
+	// neither, auto infers it from each pod.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
 }
 
 // ExpiryAction says what a render does with an overlay past its Expires.
@@ -163,9 +169,12 @@ type Sidecar struct {
 	Env             []corev1.EnvVar              `json:"env,omitempty"`
 	ImagePullPolicy corev1.PullPolicy            `json:"imagePullPolicy,omitempty"`
 	Resources       *corev1.ResourceRequirements `json:"resources,omitempty"`
-	// Profile sets the security context, with kubectl debug's meanings.
+	// Profile sets the security context, with kubectl debug's meanings;
+	// auto chooses, per pod, the most capable of restricted, baseline and
+	// general that the pod's Pod Security level admits.
 	Profile ProfileName `json:"profile,omitempty"`
-	// RunAsUser is the user of the restricted profile when the pod names none; default 65532.
+	// RunAsUser is the user of the restricted profile when the pod names
+	// no non-root user; default 65532.
 	RunAsUser *int64 `json:"runAsUser,omitempty"`
 	// Native selects native sidecars: auto, always or never.
 	Native NativeMode `json:"native,omitempty"`
@@ -256,6 +265,7 @@ func (c Config) Merge(over Config) Config {
 	setSlice(&c.Twin.HoldInit, over.Twin.HoldInit)
 	setPtr(&c.Tools.Inject, over.Tools.Inject)
 	setString(&c.Tools.Image, over.Tools.Image)
+	setString(&c.PodSecurity, over.PodSecurity)
 
 	s, o := &c.Sidecar, over.Sidecar
 	setString(&s.Name, o.Name)
@@ -310,8 +320,11 @@ func (c Config) validateSidecar(p *problems) {
 	} else if s.Preset == PresetCustom && s.Image == "" {
 		p.add("sidecar.image", "the custom preset needs an image")
 	}
-	if _, err := LookupProfile(s.Profile); err != nil {
+	if err := CheckProfileChoice(s.Profile); err != nil {
 		p.add("sidecar.profile", "%v", err)
+	}
+	if l := c.PodSecurity; l != "" && !slices.Contains(PodSecurityLevels, l) {
+		p.add("podSecurity", "unknown Pod Security level %q (valid: %s)", l, JoinNames(PodSecurityLevels))
 	}
 	if !slices.Contains(NativeModes, s.Native) {
 		p.add("sidecar.native", "unknown mode %q (valid: %s)", s.Native, JoinNames(NativeModes))

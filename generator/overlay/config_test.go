@@ -75,7 +75,7 @@ func TestConfigValidate(t *testing.T) {
 			want: []string{
 				`spec.sidecar.name: "Debug_1" is not a valid container name`,
 				`spec.sidecar.preset: unknown preset "fancy" (valid: alpine, busybox, custom, toolbox)`,
-				`spec.sidecar.profile: unknown profile "root" (valid: baseline, general, netadmin, restricted, sysadmin)`,
+				`spec.sidecar.profile: unknown profile "root" (valid: auto, baseline, general, netadmin, restricted, sysadmin)`,
 				`spec.sidecar.native: unknown mode "sometimes" (valid: auto, always, never)`,
 				`spec.sidecar.imagePullPolicy: unknown policy "Sometimes"`,
 				`spec.sidecar.runAsUser: must be a positive user ID, got 0`,

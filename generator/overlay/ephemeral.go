@@ -70,6 +70,8 @@ type Live struct {
 	// container's processes, since the kubelet would refuse to start it
 	// (notrunning.go).
 	Down *corev1.ContainerStatus
+	// Choice is the container's profile and user, and why.
+	Choice Choice
 }
 
 // Ephemeral returns the debug container for a running pod, as an
@@ -107,8 +109,12 @@ func (o *Overlay) Ephemeral(pod *corev1.Pod, sel Selection) (*Live, error) {
 		}
 	}
 
-	c, notes := o.debugContainer(spec, sel.Containers, rename, false)
+	prof, choice, notes := o.choose(pod.Namespace, spec)
 	live.Notes = append(live.Notes, notes...)
+	c, user, notes := o.debugContainer(prof, spec, sel.Containers, rename, false)
+	live.Notes = append(live.Notes, notes...)
+	choice.User = user
+	live.Choice = choice
 	var subNotes []string
 	c.VolumeMounts, subNotes = wholeVolumes(c.VolumeMounts, targets)
 	live.Notes = append(live.Notes, subNotes...)

@@ -61,6 +61,10 @@ type profile struct {
 	privileged bool
 	rank       int
 	level      PodSecurityLevel
+	// auto says profile auto may choose it; cost says what it cannot do
+	// that the general profile can.
+	auto bool
+	cost string
 }
 
 func (p profile) Apply(pod *corev1.PodSpec, c *corev1.Container, helper bool, user int64) {
@@ -80,14 +84,15 @@ func (p profile) Level() PodSecurityLevel { return p.level }
 // added capability beyond a short list, which has neither SYS_PTRACE nor
 // NET_ADMIN and NET_RAW.
 var profiles = map[ProfileName]Profile{
-	ProfileRestricted: profile{rank: 0, level: LevelRestricted, helpers: true, debug: func(c *corev1.Container, user int64) {
+	ProfileRestricted: profile{rank: 0, level: LevelRestricted, helpers: true, auto: true, cost: "no SYS_PTRACE (no strace, no gdb attach), " +
+		"and it runs as a non-root user with every capability dropped: it reads only what that user may", debug: func(c *corev1.Container, user int64) {
 		runAsNonRoot(c, user)
 		dropAllCapabilities(c)
 		disallowPrivilegeEscalation(c)
 		seccompRuntimeDefault(c)
 	}},
-	ProfileBaseline: profile{rank: 1, level: LevelBaseline, debug: func(*corev1.Container, int64) {}},
-	ProfileGeneral: profile{rank: 2, level: LevelPrivileged, debug: func(c *corev1.Container, _ int64) {
+	ProfileBaseline: profile{rank: 1, level: LevelBaseline, auto: true, cost: "no SYS_PTRACE (no strace, no gdb attach)", debug: func(*corev1.Container, int64) {}},
+	ProfileGeneral: profile{rank: 2, level: LevelPrivileged, auto: true, debug: func(c *corev1.Container, _ int64) {
 		addCapabilities(c, "SYS_PTRACE")
 	}},
 	ProfileNetadmin: profile{rank: 3, level: LevelPrivileged, debug: func(c *corev1.Container, _ int64) {

@@ -13,14 +13,14 @@ import (
 // container (Ephemeral): the preset and the configuration, the mounts of
 // the target containers (all when names is empty), with the volumes of
 // rename mounted as their copies, the environment their subPathExpr
-// mounts expand with, and the profile's security context for the pod's
-// user. It returns notes worth telling.
-func (o *Overlay) debugContainer(pod *corev1.PodSpec, names []string, rename map[string]string, native bool) (corev1.Container, []string) {
+// mounts expand with, and profile p's security context for the target's
+// user (applyProfile). It returns whom it runs as, and notes worth telling.
+func (o *Overlay) debugContainer(p Profile, pod *corev1.PodSpec, names []string, rename map[string]string, native bool) (corev1.Container, string, []string) {
 	cfg := o.cfg.Sidecar
 	var mounts []corev1.VolumeMount
 	var notes []string
 	if *cfg.MirrorMounts {
-		mounts, notes = mirrorMounts(pod, names, rename, o.profile.Privileged())
+		mounts, notes = mirrorMounts(pod, names, rename, p.Privileged())
 	}
 	c := buildSidecar(cfg, o.preset, mounts, native)
 	if *cfg.MirrorMounts {
@@ -32,8 +32,8 @@ func (o *Overlay) debugContainer(pod *corev1.PodSpec, names []string, rename map
 			}
 		}
 	}
-	o.profile.Apply(pod, &c, false, runAsUser(pod, names, *cfg.RunAsUser))
-	return c, notes
+	user := o.applyProfile(p, pod, &c, names)
+	return c, user, notes
 }
 
 // shell is the shell people exec into in the debug container.

@@ -26,6 +26,8 @@ type Workload struct {
 	Mounts []string
 	// Tools lists the containers that mount the tools at ToolsPath.
 	Tools []string
+	// Choice is the debug container's profile and user, and why.
+	Choice Choice
 	// Twin, in twin mode, is the twin's plan: Kind and Name above are the
 	// twin's then, and Twin.Of names the original.
 	Twin *TwinPlan

@@ -19,8 +19,9 @@ import (
 var (
 	// repoRoot is the root of the module under test.
 	repoRoot string
-	// bin is the debug-overlay binary under test.
-	bin string
+	// bin is the debug-overlay binary under test; companion is
+	// kubectl-debug_overlay, beside it (make build builds both) or built.
+	bin, companion string
 	// helm3 is the real Helm 3, bin/helm3 in the repository.
 	helm3 string
 	// chartsDir is a copy of the repository's charts/, dependencies built.
@@ -71,6 +72,9 @@ func run(m *testing.M) int {
 func setup(tmp string) error {
 	var err error
 	if bin, _, err = testenv.Binary(tmp); err != nil {
+		return err
+	}
+	if companion, err = companionBinary(tmp); err != nil {
 		return err
 	}
 	// Helm keeps its state in tmp, apart from any Helm on the machine, and

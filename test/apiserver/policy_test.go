@@ -150,6 +150,30 @@ func TestPolicy(t *testing.T) {
 	if err := create("allowed", overlaid("netadmin-2", "--expires", future, "--profile", "netadmin")); err == nil || !strings.Contains(err.Error(), "adds capabilities that no allowed profile adds (allowed profiles: general, sysadmin)") {
 		t.Errorf("netadmin under a policy that allows general and sysadmin: %v, want refused", err)
 	}
+
+	// A policy that allows auto admits what auto chooses at every level,
+	// and still refuses more (issue 25).
+	policy = runOverlay(t, nil, "generate", "policy", "--allowed-profile", "auto")
+	if _, _, err := c.RunKubectl(policy, "apply", "-f", "-"); err != nil {
+		t.Fatalf("applying the policy that allows auto: %v", err)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for try := 0; ; try++ {
+		err := create("allowed", overlaid(fmt.Sprintf("auto-netadmin-%d", try), "--expires", future, "--profile", "netadmin"))
+		if err != nil && strings.Contains(err.Error(), "adds capabilities that no allowed profile adds (allowed profiles: auto)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a policy that allows auto still admits netadmin after 30s: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, level := range []string{"privileged", "baseline", "restricted"} {
+		t.Run("auto for "+level+" under a policy that allows auto", func(t *testing.T) {
+			admission(t, create("allowed", overlaid("auto-"+level, "--expires", future, "--profile", "auto", "--pod-security", level)), "")
+		})
+	}
+	admission(t, create("allowed", overlaid("auto-sysadmin", "--expires", future, "--profile", "sysadmin", "--allow-privileged")), "runs privileged (profile sysadmin), which is not allowed (allowed profiles: auto)")
 }
 
 // admission checks the API server's answer: admitted when refused is "",

@@ -60,7 +60,8 @@ func TestSchemaMatchesBinary(t *testing.T) {
 		want []string
 	}{
 		{path: "sidecar.preset", want: strs(overlay.PresetNames())},
-		{path: "sidecar.profile", want: strs(overlay.ProfileNames())},
+		{path: "sidecar.profile", want: strs(overlay.ProfileChoices())},
+		{path: "podSecurity", want: strs(overlay.PodSecurityLevels)},
 		{path: "sidecar.native", want: strs(overlay.NativeModes)},
 		{path: "copy.volumes[0].medium", want: strs(overlay.Media)},
 		{path: "sidecar.imagePullPolicy", want: []string{"Always", "IfNotPresent", "Never"}},

@@ -295,26 +295,26 @@ func rounded(ds []time.Duration) []time.Duration {
 	return out
 }
 
-// replicasManifest is a Deployment with two replicas whose app mounts a
+// replicasManifest is a Deployment with three replicas whose app mounts a
 // ConfigMap file by subPath, which an ephemeral container cannot.
 const replicasManifest = `apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: two-config
+  name: three-config
 data:
-  app.conf: "replicas: 2\n"
+  app.conf: "replicas: 3\n"
 ---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: two
+  name: three
 spec:
-  replicas: 2
+  replicas: 3
   selector:
-    matchLabels: {app: two}
+    matchLabels: {app: three}
   template:
     metadata:
-      labels: {app: two, debug-overlay-e2e: replicas}
+      labels: {app: three, debug-overlay-e2e: replicas}
     spec:
       containers:
         - name: app
@@ -324,30 +324,63 @@ spec:
             - {name: config, mountPath: /etc/app/app.conf, subPath: app.conf}
       volumes:
         - name: config
-          configMap: {name: two-config}
+          configMap: {name: three-config}
 `
 
-// TestAttachReplicas: from rendered manifests (-f -), each of a
-// Deployment's two pods gets its own debug container; the subPath mount
-// is given whole under /debug-overlay/volumes, as the note says.
+// TestAttachReplicas: from rendered manifests (-f -), attach gives one
+// pod of a Deployment's three the debug container (the newest Ready), and
+// leaves the other two alone, saying so; --all-pods gives it to all
+// three. The subPath mount is given whole under /debug-overlay/volumes,
+// as the note says.
 func TestAttachReplicas(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t, "attach-replicas", nil)
 	kubectl(t, []byte(replicasManifest), "-n", ns, "apply", "-f", "-")
-	waitReadyPods(t, ns, "app=two", 2)
+	waitReadyPods(t, ns, "app=three", 3)
+	patched := func() (with, without []string) {
+		for _, p := range podsOf(t, ns, "app=three") {
+			if len(p.Spec.EphemeralContainers) > 0 {
+				with = append(with, p.Name)
+			} else {
+				without = append(without, p.Name)
+			}
+		}
+		return with, without
+	}
 	r := mustAttach(t, replicasManifest, "-f", "-", "-n", ns, "--preset", "busybox")
-	if lines := strings.Count(r.stdout, "kubectl exec"); lines != 2 {
-		t.Errorf("%d exec lines, want one per pod", lines)
+	if lines := strings.Count(r.stdout, "kubectl exec"); lines != 1 {
+		t.Errorf("%d exec lines, want one: one pod", lines)
+	}
+	with, without := patched()
+	if len(with) != 1 || len(without) != 2 {
+		t.Fatalf("pods with a debug container %v, without %v: want 1 and 2", with, without)
+	}
+	for _, want := range []string{"deployment/three in namespace " + ns + ": 3 pods; " + with[0] + ", the newest Ready one", "2 others left alone (--all-pods"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("attach does not say %q", want)
+		}
 	}
 	if !strings.Contains(r.stderr, `mounts subPath "app.conf" of volume "config" at /etc/app/app.conf`) {
 		t.Errorf("no note on the subPath mount")
 	}
-	for _, p := range podsOf(t, ns, "app=two") {
+	t.Logf("default: %s patched, %v untouched", with[0], without)
+
+	r = mustAttach(t, replicasManifest, "-f", "-", "-n", ns, "--preset", "busybox", "--all-pods")
+	if lines := strings.Count(r.stdout, "kubectl exec"); lines != 3 {
+		t.Errorf("--all-pods: %d exec lines, want 3", lines)
+	}
+	if !strings.Contains(r.stderr, "3 pods, all of them (--all-pods)") || !strings.Contains(r.stderr, "from an earlier attach, is running: reused") {
+		t.Errorf("--all-pods does not say it takes all three, and reuses the first's container")
+	}
+	if with, without = patched(); len(with) != 3 || len(without) != 0 {
+		t.Errorf("--all-pods: pods with a debug container %v, without %v: want all 3", with, without)
+	}
+	for _, p := range podsOf(t, ns, "app=three") {
 		ec, st := ephemeral(t, p, "debug")
 		if st.State.Running == nil || ec.TargetContainerName != "app" {
 			t.Errorf("pod %s: debug %+v, target %q", p.Name, st.State, ec.TargetContainerName)
 		}
-		if got := execIn(t, ns, p.Name, "debug", "cat", "/debug-overlay/volumes/config/app.conf"); got != "replicas: 2\n" {
+		if got := execIn(t, ns, p.Name, "debug", "cat", "/debug-overlay/volumes/config/app.conf"); got != "replicas: 3\n" {
 			t.Errorf("pod %s: the whole ConfigMap volume in the debug container holds %q in app.conf", p.Name, got)
 		}
 		if len(p.Spec.EphemeralContainers) != 1 {
@@ -356,9 +389,9 @@ func TestAttachReplicas(t *testing.T) {
 	}
 }
 
-// TestAttachRestricted: under Pod Security "restricted", the restricted
-// profile is admitted; the default (general, SYS_PTRACE) is refused with
-// the admission message and the profile that would pass (exit 4).
+// TestAttachRestricted: under Pod Security "restricted", the general
+// profile (SYS_PTRACE) is refused with the admission message and the
+// profile that would pass (exit 4); the default, auto, is admitted.
 func TestAttachRestricted(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t, "attach-restricted", map[string]string{
@@ -368,7 +401,7 @@ func TestAttachRestricted(t *testing.T) {
 	manifest := strings.ReplaceAll(webManifest, "NAME", "web")
 	kubectl(t, []byte(manifest), "-n", ns, "apply", "-f", "-")
 	waitReadyPods(t, ns, "app=web", 1)
-	r := attach(t, "", "deployment/web", "-n", ns)
+	r := attach(t, "", "deployment/web", "-n", ns, "--profile", "general")
 	if r.code != 4 {
 		t.Errorf("general profile under restricted: exit %d, want 4 (refused)", r.code)
 	}
@@ -381,10 +414,10 @@ func TestAttachRestricted(t *testing.T) {
 	if len(p.Spec.EphemeralContainers) != 0 {
 		t.Errorf("a refused attach left %d ephemeral containers (the dry runs must not add any)", len(p.Spec.EphemeralContainers))
 	}
-	mustAttach(t, "", "deployment/web", "-n", ns, "--profile", "restricted")
+	mustAttach(t, "", "deployment/web", "-n", ns)
 	p = podsOf(t, ns, "app=web")[0]
 	if _, st := ephemeral(t, p, "debug"); st.State.Running == nil {
-		t.Errorf("restricted profile: debug is not running: %+v", st.State)
+		t.Errorf("auto (restricted): debug is not running: %+v", st.State)
 	}
 	if id := strings.TrimSpace(execIn(t, ns, p.Name, "debug", "id", "-u")); id != "1000" {
 		t.Errorf("restricted profile: the debug container runs as %q, want the app's user 1000", id)
@@ -401,7 +434,7 @@ func TestAttachRestricted(t *testing.T) {
 func TestAttachPermissions(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t, "attach-rbac", nil)
-	manifest := strings.ReplaceAll(replicasManifest, "replicas: 2\n  selector", "replicas: 1\n  selector")
+	manifest := strings.ReplaceAll(replicasManifest, "replicas: 3\n  selector", "replicas: 1\n  selector")
 	kubectl(t, []byte(manifest), "-n", ns, "apply", "-f", "-")
 	kubectl(t, []byte(`apiVersion: v1
 kind: ServiceAccount
@@ -424,9 +457,9 @@ metadata: {name: viewer}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
 subjects: [{kind: ServiceAccount, name: viewer}]
 `), "-n", ns, "apply", "-f", "-")
-	waitReadyPods(t, ns, "app=two", 1)
+	waitReadyPods(t, ns, "app=three", 1)
 	as := "system:serviceaccount:" + ns + ":viewer"
-	r := attach(t, "", "deployment/two", "-n", ns, "--as", as)
+	r := attach(t, "", "deployment/three", "-n", ns, "--as", as)
 	if r.code != 4 {
 		t.Errorf("without the permission: exit %d, want 4", r.code)
 	}
@@ -437,7 +470,7 @@ subjects: [{kind: ServiceAccount, name: viewer}]
 	if want := fmt.Sprintf(`missing permission: list secrets in namespace %q (Helm keeps its releases there)`, ns); r.code != 4 || !strings.Contains(r.stderr, want) {
 		t.Errorf("--release without Secrets: exit %d, want 4 and %q", r.code, want)
 	}
-	if p := podsOf(t, ns, "app=two")[0]; len(p.Spec.EphemeralContainers) != 0 {
+	if p := podsOf(t, ns, "app=three")[0]; len(p.Spec.EphemeralContainers) != 0 {
 		t.Errorf("the pod got %d ephemeral containers", len(p.Spec.EphemeralContainers))
 	}
 }

@@ -19,25 +19,36 @@ type PolicyOptions struct {
 	Profiles   []string
 	Containers []string
 	Out        string
+
+	args []string
 }
 
-// NewPolicyOptions returns the defaults.
-func NewPolicyOptions() *PolicyOptions { return &PolicyOptions{} }
+// NewPolicyOptions returns the defaults; the lists stay empty, which gives
+// the policy's own.
+func NewPolicyOptions() *PolicyOptions {
+	return &PolicyOptions{Name: generator.DefaultPolicy().Name}
+}
 
 // AddFlags registers the policy flags.
 func (o *PolicyOptions) AddFlags(fs *pflag.FlagSet) {
 	def := generator.DefaultPolicy()
-	fs.StringVar(&o.Name, "name", def.Name, "Name of the ValidatingAdmissionPolicy and its binding")
-	fs.StringArrayVar(&o.Images, "allowed-image", nil, fmt.Sprintf("An image prefix, or a name@sha256: digest, debug containers may run; repeatable (default %s)", joinNames(def.Images)))
-	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", joinNames(overlay.ProfileNames()), joinNames(def.Profiles)))
-	fs.StringArrayVar(&o.Containers, "container-name", nil, fmt.Sprintf("The name of the debug container (sidecar.name), as the policy tells ours from the app's; repeatable (default %s)", joinNames(def.Containers)))
+	fs.StringVar(&o.Name, "name", o.Name, "Name of the ValidatingAdmissionPolicy and its binding")
+	fs.StringArrayVar(&o.Images, "allowed-image", nil, fmt.Sprintf("An image prefix, or a name@sha256: digest, debug containers may run; repeatable (default %s)", JoinNames(def.Images)))
+	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", JoinNames(overlay.ProfileNames()), JoinNames(def.Profiles)))
+	fs.StringArrayVar(&o.Containers, "container-name", nil, fmt.Sprintf("The name of the debug container (sidecar.name), as the policy tells ours from the app's; repeatable (default %s)", JoinNames(def.Containers)))
 	fs.StringVar(&o.Out, "out", "", "Write the policy into this file instead of stdout")
 }
 
-// Validate checks the flags.
-func (o *PolicyOptions) Validate(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected arguments %q", args)
+// Complete takes the arguments, for Validate to refuse.
+func (o *PolicyOptions) Complete(args []string) error {
+	o.args = args
+	return nil
+}
+
+// Validate checks the arguments and the flags.
+func (o *PolicyOptions) Validate() error {
+	if len(o.args) > 0 {
+		return fmt.Errorf("unexpected arguments %q", o.args)
 	}
 	for _, p := range o.Profiles {
 		if _, err := overlay.LookupProfile(overlay.ProfileName(p)); err != nil {
@@ -89,10 +100,12 @@ whose time is up. debug-overlay check fails for one, and the render fails
   # Only pinned toolbox images, and no capabilities beyond restricted and baseline
   debug-overlay generate policy --allowed-image ghcr.io/acme/toolbox@sha256: --allowed-profile restricted --allowed-profile baseline --out policy.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(args); err != nil {
+			if err := o.Complete(args); err != nil {
 				return err
 			}
-			cmd.SilenceUsage = true
+			if err := o.Validate(); err != nil {
+				return usage(err)
+			}
 			return o.Run(cmd.OutOrStdout())
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/debug-overlay/debug-overlay/generator"
@@ -120,14 +121,13 @@ spec:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := NewRenderOptions()
-			cmd := NewRootCommand()
-			cmd.ResetFlags()
-			o.AddFlags(cmd)
-			if err := cmd.ParseFlags(tt.args); err != nil {
+			o := NewOverlayFlags()
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			o.AddFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			got, err := o.Overlay.Config()
+			got, err := o.Config()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,7 +8,7 @@
 // stdout holds what a script uses: the kubectl exec line of each pod that
 // got the container, the patches (-o yaml), or the shell's own output
 // (--exec); progress lines, notes and errors go to stderr. The exit
-// status says how it went (ExitCode).
+// status says how it went (the Exit constants).
 package attach
 
 import (
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
@@ -46,33 +47,8 @@ const (
 	ExitTimedOut = 5 // no pod got one in time (--timeout)
 )
 
-// StatusError carries an exit status other than 1.
-type StatusError struct {
-	Code int
-	Err  error
-}
-
-func (e *StatusError) Error() string { return e.Err.Error() }
-func (e *StatusError) Unwrap() error { return e.Err }
-
-// ExitCode is the exit status for the error of a command.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var e *StatusError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	var pe *live.PermissionError
-	if errors.As(err, &pe) {
-		return ExitRefused
-	}
-	return ExitFailed
-}
-
-// Options is attach's configuration.
-type Options struct {
+// AttachOptions runs attach.
+type AttachOptions struct {
 	Kube    *genericclioptions.ConfigFlags
 	Overlay *cmd.OverlayFlags
 
@@ -94,9 +70,9 @@ type Options struct {
 	flagCfg   overlay.Config
 }
 
-// NewOptions returns the defaults.
-func NewOptions() *Options {
-	return &Options{
+// NewAttachOptions returns the defaults.
+func NewAttachOptions() *AttachOptions {
+	return &AttachOptions{
 		Kube:    genericclioptions.NewConfigFlags(true),
 		Overlay: cmd.NewOverlayFlags(),
 		DryRun:  string(live.DryRunNone),
@@ -106,13 +82,12 @@ func NewOptions() *Options {
 
 // AddFlags registers attach's flags: kubectl's connection flags, the
 // overlay's flags that mean something on running pods, and its own.
-func (o *Options) AddFlags(c *cobra.Command) {
-	fs := c.Flags()
+func (o *AttachOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Kube.AddFlags(fs)
 	o.Overlay.AddLiveFlags(fs)
 	fs.StringVar(&o.Release, "release", "", "Attach to the pods of this Helm release's workloads, configured by its values of the debug-overlay chart")
 	fs.StringArrayVarP(&o.Filenames, "filename", "f", nil, "Attach to the pods of the workloads in these rendered manifests (- for stdin); repeatable")
-	fs.StringVar(&o.DryRun, "dry-run", o.DryRun, fmt.Sprintf("Only show what would be done: %s (client: build the patches; server: the API server validates and admits them, nothing changes)", joinNames(live.DryRuns)))
+	fs.StringVar(&o.DryRun, "dry-run", o.DryRun, fmt.Sprintf("Only show what would be done: %s (client: build the patches; server: the API server validates and admits them, nothing changes)", cmd.JoinNames(live.DryRuns)))
 	fs.Lookup("dry-run").NoOptDefVal = string(live.DryRunClient)
 	fs.StringVarP(&o.Output, "output", "o", "", "Print the patches instead of the kubectl exec lines: yaml or json")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the debug containers to run")
@@ -121,9 +96,10 @@ func (o *Options) AddFlags(c *cobra.Command) {
 	fs.BoolVarP(&o.TTY, "tty", "t", false, "With the shell: give it a terminal")
 }
 
-// Complete reads the arguments and the configuration flags.
-func (o *Options) Complete(c *cobra.Command, args []string) error {
-	if dash := c.ArgsLenAtDash(); dash >= 0 {
+// Complete reads the arguments, KIND/NAME... before dash (the index of
+// --, or -1) and the command after it, and the configuration flags.
+func (o *AttachOptions) Complete(args []string, dash int) error {
+	if dash >= 0 {
 		o.args, o.command = args[:dash], args[dash:]
 	} else {
 		o.args = args
@@ -139,7 +115,7 @@ func (o *Options) Complete(c *cobra.Command, args []string) error {
 }
 
 // connect reads the kubeconfig and makes the clients.
-func (o *Options) connect() error {
+func (o *AttachOptions) connect() error {
 	var err error
 	if o.namespace, _, err = o.Kube.ToRawKubeConfigLoader().Namespace(); err != nil {
 		return usage(fmt.Errorf("kubeconfig: %w", err))
@@ -164,7 +140,7 @@ func (o *Options) connect() error {
 }
 
 // Validate checks the flags and arguments together.
-func (o *Options) Validate() error {
+func (o *AttachOptions) Validate() error {
 	sources := 0
 	for _, set := range []bool{o.Release != "", len(o.Filenames) > 0, len(o.args) > 0} {
 		if set {
@@ -175,7 +151,7 @@ func (o *Options) Validate() error {
 		return usage(errors.New("say which workloads: --release NAME, -f FILE (- for stdin), or KIND/NAME arguments; one of them"))
 	}
 	if !slices.Contains(live.DryRuns, live.DryRun(o.DryRun)) {
-		return usage(fmt.Errorf("--dry-run %q: want %s", o.DryRun, joinNames(live.DryRuns)))
+		return usage(fmt.Errorf("--dry-run %q: want %s", o.DryRun, cmd.JoinNames(live.DryRuns)))
 	}
 	if o.Output != "" && o.Output != "yaml" && o.Output != "json" {
 		return usage(fmt.Errorf("--output %q: want yaml or json", o.Output))
@@ -192,8 +168,69 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// Run finds the workloads, attaches, prints, and opens the shell.
-func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
+// NewAttachCommand returns `kubectl-debug_overlay attach`.
+func NewAttachCommand() *cobra.Command {
+	o := NewAttachOptions()
+	c := &cobra.Command{
+		Use:   "attach [KIND/NAME...] [-- COMMAND [ARG...]]",
+		Short: "Add the debug container to running pods, without a restart",
+		Long: `attach gives the running pods of the workloads a DebugOverlay configuration
+selects the overlay's debug container, as an ephemeral container: the same
+preset, profile and image as the post-renderer's sidecar, aimed at the app
+container (its processes are visible) and with the app's volume mounts at the
+same paths. Nothing restarts. The workloads come from a Helm release
+(--release, configured by its values of the debug-overlay chart), from
+rendered manifests (-f), or from KIND/NAME arguments.
+
+Precedence, lowest first: defaults, the release's values or the manifests'
+DebugOverlay document, --config, flags. Attaching is an explicit request: the
+configuration's enabled field is not needed.
+
+What an ephemeral container cannot have is given another way, with a note:
+subPath mounts are mounted whole under /debug-overlay/volumes/<volume>;
+resources are left out; copies of Secret and ConfigMap volumes need the
+declarative overlay (the pod's volumes cannot change while it runs).
+
+Exit status: 0 every selected running pod has a running debug container
+(with --dry-run: would have); 1 an error, no pod has one; 2 bad flags,
+arguments or configuration; 3 some pods have one, others not; 4 refused (a
+missing permission, or Pod Security), no pod has one; 5 not running within
+--timeout. With --exec, once a container runs, the command's exit status.`,
+		Example: `  # The debug container in every pod of a Helm release
+  kubectl debug-overlay attach --release geth -n geth
+
+  # ...and a shell in the first pod
+  kubectl debug-overlay attach --release geth -n geth -it
+
+  # A command instead of the shell
+  kubectl debug-overlay attach statefulset/geth -n geth --exec -- ls -l /keystore
+
+  # From rendered manifests, with the restricted profile
+  helm template geth charts/examples/geth | kubectl debug-overlay attach -f - -n geth --profile restricted
+
+  # Show the patches; let the API server check them without changing anything
+  kubectl debug-overlay attach deploy/web --dry-run=server -o yaml`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(args, c.ArgsLenAtDash()); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context(), c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	o.AddFlags(c.Flags())
+	return c
+}
+
+// Run finds the workloads, attaches, prints, and opens the shell. Its
+// error carries the exit status (the Exit constants).
+func (o *AttachOptions) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
+	return refused(o.run(ctx, in, out, errOut))
+}
+
+func (o *AttachOptions) run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
 	if err := o.connect(); err != nil {
 		return err
 	}
@@ -218,7 +255,7 @@ func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) 
 
 // workloads returns the configuration and the selected workloads, from
 // the release, the manifests or the arguments.
-func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
+func (o *AttachOptions) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
 	var listed []generator.Listed
 	var cfg overlay.Config
 	switch {
@@ -296,7 +333,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 }
 
 // print writes the exec lines, or the patches, of the results on stdout.
-func (o *Options) print(results []live.Result, out io.Writer) error {
+func (o *AttachOptions) print(results []live.Result, out io.Writer) error {
 	for _, r := range results {
 		switch {
 		case o.Output != "" && r.Patch != nil:
@@ -321,7 +358,7 @@ func (o *Options) print(results []live.Result, out io.Writer) error {
 // shell runs the shell (or the command) in the first pod that has a
 // running debug container and returns its exit status; status, what
 // attach itself came to, when no pod has one.
-func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
+func (o *AttachOptions) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
 	i := slices.IndexFunc(results, live.Result.Ready)
 	if i < 0 {
 		return status
@@ -347,7 +384,7 @@ func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader
 		return fmt.Errorf("exec in pod %s/%s, container %s: %w", r.Namespace, r.Pod, r.Container, err)
 	}
 	if code != 0 {
-		return &StatusError{Code: code, Err: fmt.Errorf("%q exited with status %d", command, code)}
+		return &cmd.StatusError{Code: code, Err: fmt.Errorf("%q exited with status %d", command, code)}
 	}
 	return nil
 }
@@ -355,7 +392,7 @@ func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader
 // summarize turns the results into the command's error and exit status.
 func summarize(results []live.Result) error {
 	if len(results) == 0 {
-		return &StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
+		return &cmd.StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
 	}
 	var ok int
 	var failed []string
@@ -379,7 +416,7 @@ func summarize(results []live.Result) error {
 	case len(failed) == 0:
 		return nil
 	case ok > 0:
-		return &StatusError{Code: ExitPartial, Err: fmt.Errorf("%d of %d pods have no debug container:\n%s", len(failed), len(results), strings.Join(failed, "\n"))}
+		return &cmd.StatusError{Code: ExitPartial, Err: fmt.Errorf("%d of %d pods have no debug container:\n%s", len(failed), len(results), strings.Join(failed, "\n"))}
 	}
 	code := ExitFailed
 	if len(codes) == 1 {
@@ -387,10 +424,22 @@ func summarize(results []live.Result) error {
 			code = c
 		}
 	}
-	return &StatusError{Code: code, Err: fmt.Errorf("no pod has a debug container:\n%s", strings.Join(failed, "\n"))}
+	return &cmd.StatusError{Code: code, Err: fmt.Errorf("no pod has a debug container:\n%s", strings.Join(failed, "\n"))}
 }
 
-func usage(err error) error { return &StatusError{Code: ExitUsage, Err: err} }
+// usage makes err a usage error: bad flags, arguments or configuration.
+func usage(err error) error { return &cmd.StatusError{Code: ExitUsage, Err: err} }
+
+// refused gives a missing permission that no other status classified its
+// own exit status.
+func refused(err error) error {
+	var st *cmd.StatusError
+	var pe *live.PermissionError
+	if errors.As(err, &pe) && !errors.As(err, &st) {
+		return &cmd.StatusError{Code: ExitRefused, Err: err}
+	}
+	return err
+}
 
 func targetList(ts []overlay.Target) string {
 	if len(ts) == 0 {
@@ -406,14 +455,6 @@ func targetList(ts []overlay.Target) string {
 func orNone(s []string) string {
 	if len(s) == 0 {
 		return "none"
-	}
-	return strings.Join(s, ", ")
-}
-
-func joinNames[T ~string](names []T) string {
-	s := make([]string, len(names))
-	for i, n := range names {
-		s[i] = string(n)
 	}
 	return strings.Join(s, ", ")
 }

@@ -3,9 +3,11 @@ package attach
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/debug-overlay/debug-overlay/cmd"
 	"github.com/debug-overlay/debug-overlay/live"
 )
 
@@ -70,12 +72,33 @@ func TestSummarize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := summarize(tt.results)
-			if got := ExitCode(err); got != tt.want {
+			if got := cmd.ExitCode(err); got != tt.want {
 				t.Errorf("exit %d, want %d (err %v)", got, tt.want, err)
 			}
 		})
 	}
-	if got := ExitCode(&live.PermissionError{Verb: "list", Resource: "secrets", Namespace: "x", Err: errors.New("no")}); got != ExitRefused {
-		t.Errorf("a PermissionError exits %d, want %d", got, ExitRefused)
+}
+
+// TestRefused: a missing permission exits ExitRefused, unless a status of
+// its own already says how it went.
+func TestRefused(t *testing.T) {
+	denied := &live.PermissionError{Verb: "list", Resource: "secrets", Namespace: "x", Err: errors.New("no")}
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{name: "none", err: nil, want: ExitOK},
+		{name: "a permission error", err: denied, want: ExitRefused},
+		{name: "wrapped", err: fmt.Errorf("reading release: %w", denied), want: ExitRefused},
+		{name: "with a status of its own", err: usage(denied), want: ExitUsage},
+		{name: "any other error", err: errors.New("boom"), want: ExitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cmd.ExitCode(refused(tt.err)); got != tt.want {
+				t.Errorf("exit %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -14,7 +14,7 @@ func runCompanion(bin string, argv []string) error {
 	err := c.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return exitStatus(exit.ExitCode())
+		return &StatusError{Code: exit.ExitCode()}
 	}
 	return err
 }

@@ -254,65 +254,94 @@ func (o *AttachOptions) run(ctx context.Context, in io.Reader, out, errOut io.Wr
 }
 
 // workloads returns the configuration and the selected workloads, from
-// the release, the manifests or the arguments.
+// the arguments, the release or the manifests.
 func (o *AttachOptions) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
 	var listed []generator.Listed
 	var cfg overlay.Config
+	var err error
 	switch {
 	case len(o.args) > 0:
-		var err error
-		if cfg, err = generator.Resolve(o.flagCfg); err != nil {
+		return o.named(ctx)
+	case o.Release != "":
+		cfg, listed, err = o.released(errOut)
+	default:
+		cfg, listed, err = o.rendered(in)
+	}
+	if err != nil {
+		return cfg, nil, err
+	}
+	return o.selected(cfg, listed)
+}
+
+// named returns the workloads the KIND/NAME arguments name, configured by
+// the defaults and the flags (generator.Resolve); each must be selected.
+func (o *AttachOptions) named(ctx context.Context) (overlay.Config, []live.Workload, error) {
+	cfg, err := generator.Resolve(o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(err)
+	}
+	kinds := overlay.NewKindTable(cfg.Kinds)
+	var out []live.Workload
+	for _, arg := range o.args {
+		w, err := o.cluster.ParseWorkload(arg, o.namespace, kinds, cfg.Kinds)
+		if err != nil {
 			return cfg, nil, usage(err)
 		}
-		kinds := overlay.NewKindTable(cfg.Kinds)
-		var out []live.Workload
-		for _, arg := range o.args {
-			w, err := o.cluster.ParseWorkload(arg, o.namespace, kinds, cfg.Kinds)
-			if err != nil {
-				return cfg, nil, usage(err)
-			}
-			meta, err := o.cluster.Meta(ctx, w)
-			if err != nil {
-				return cfg, nil, err
-			}
-			w.Selection = cfg.Select(meta)
-			if !w.Selection.Selected {
-				return cfg, nil, usage(fmt.Errorf("%s: the configuration does not select it (targets: %s; or an inject annotation, or a hook)", w, targetList(cfg.Targets)))
-			}
-			out = append(out, w)
-		}
-		return cfg, out, nil
-	case o.Release != "":
-		rel, err := o.cluster.ReadRelease(o.Release, o.namespace)
+		meta, err := o.cluster.Meta(ctx, w)
 		if err != nil {
 			return cfg, nil, err
 		}
-		if rel.ValuesKey != "" {
-			fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
+		w.Selection = cfg.Select(meta)
+		if !w.Selection.Selected {
+			return cfg, nil, usage(fmt.Errorf("%s: the configuration does not select it (targets: %s; or an inject annotation, or a hook)", w, targetList(cfg.Targets)))
 		}
-		cfg, listed, err = generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), rel.Config, o.flagCfg)
-		if err != nil {
-			return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
-		}
-	default:
-		var readers []io.Reader
-		for _, f := range o.Filenames {
-			if f == "-" {
-				readers = append(readers, in)
-				continue
-			}
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return cfg, nil, usage(fmt.Errorf("reading -f: %w", err))
-			}
-			readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
-		}
-		var err error
-		cfg, listed, err = generator.ListWorkloads(io.MultiReader(readers...), overlay.Config{}, o.flagCfg)
-		if err != nil {
-			return cfg, nil, usage(err)
-		}
+		out = append(out, w)
 	}
+	return cfg, out, nil
+}
+
+// released lists the workloads of the Helm release, configured by its
+// values of the debug-overlay chart and the flags.
+func (o *AttachOptions) released(errOut io.Writer) (overlay.Config, []generator.Listed, error) {
+	rel, err := o.cluster.ReadRelease(o.Release, o.namespace)
+	if err != nil {
+		return overlay.Config{}, nil, err
+	}
+	if rel.ValuesKey != "" {
+		fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
+	}
+	cfg, listed, err := generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), rel.Config, o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
+	}
+	return cfg, listed, nil
+}
+
+// rendered lists the workloads of the manifests (-f), configured by their
+// DebugOverlay document and the flags.
+func (o *AttachOptions) rendered(in io.Reader) (overlay.Config, []generator.Listed, error) {
+	var readers []io.Reader
+	for _, f := range o.Filenames {
+		if f == "-" {
+			readers = append(readers, in)
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return overlay.Config{}, nil, usage(fmt.Errorf("reading -f: %w", err))
+		}
+		readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
+	}
+	cfg, listed, err := generator.ListWorkloads(io.MultiReader(readers...), overlay.Config{}, o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(err)
+	}
+	return cfg, listed, nil
+}
+
+// selected returns the listed workloads the configuration selects, in the
+// namespace of the kubeconfig when they name none; none is an error.
+func (o *AttachOptions) selected(cfg overlay.Config, listed []generator.Listed) (overlay.Config, []live.Workload, error) {
 	var out []live.Workload
 	var seen []string
 	for _, l := range listed {

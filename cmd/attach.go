@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,8 +40,8 @@ func (o *AttachOptions) Complete(args []string) error {
 func (o *AttachOptions) Validate() error { return nil }
 
 // Run finds the companion and runs its attach, which on Unix replaces this
-// process.
-func (o *AttachOptions) Run() error {
+// process and so has its streams.
+func (o *AttachOptions) Run(io.Reader, io.Writer, io.Writer) error {
 	bin, err := findCompanion(os.Executable, exec.LookPath)
 	if err != nil {
 		return err
@@ -55,15 +56,7 @@ func NewAttachCommand() *cobra.Command {
 		Use:                "attach",
 		Short:              "Add the debug container to running pods, without a restart (runs " + Companion + ")",
 		DisableFlagParsing: true,
-		RunE: func(_ *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run()
-		},
+		RunE:               runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

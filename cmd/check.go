@@ -78,7 +78,7 @@ func (o *CheckOptions) Validate() error {
 
 // Run checks the stream, if there is one, and prints every problem and
 // warning on out. It fails when there is a problem.
-func (o *CheckOptions) Run(in io.Reader, out io.Writer) error {
+func (o *CheckOptions) Run(in io.Reader, out, _ io.Writer) error {
 	stream, name, err := o.openStream(in)
 	if err != nil {
 		return err
@@ -219,15 +219,7 @@ check them anyway.`,
 
   # Check a configuration file against a rendered release
   debug-overlay check --config overlay.yaml release.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -30,6 +31,29 @@ func Execute(root *cobra.Command) error {
 	}
 	h4.finish(err)
 	return err
+}
+
+// options is what the options of every command do, in kubectl's order:
+// Complete fills in what the arguments and flags imply, Validate checks
+// them, Run does the work with the command's streams.
+type options interface {
+	Complete(args []string) error
+	Validate() error
+	Run(in io.Reader, out, errOut io.Writer) error
+}
+
+// runE is the RunE of every command: o's Complete, Validate and Run, in
+// that order. What Validate refuses is a usage error.
+func runE(o options) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, args []string) error {
+		if err := o.Complete(args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return usage(err)
+		}
+		return o.Run(c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+	}
 }
 
 // usageError is an error in how a command was called, found before the

@@ -41,7 +41,7 @@ func (o *ExplainOptions) Validate() error { return nil }
 
 // Run renders in, throws the YAML away and prints on out what each
 // workload got.
-func (o *ExplainOptions) Run(in io.Reader, out io.Writer) error {
+func (o *ExplainOptions) Run(in io.Reader, out, _ io.Writer) error {
 	report, err := (&generator.Renderer{Config: o.layer}).Render(in, io.Discard)
 	if err != nil {
 		return err
@@ -58,15 +58,7 @@ func NewExplainCommand() *cobra.Command {
 		Example: `  # See what --enable would do to a chart
   helm template geth charts/examples/geth | debug-overlay explain --enable`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

@@ -83,15 +83,7 @@ Precedence, lowest first: defaults, a DebugOverlay item, the functionConfig,
   # Run the function by hand on a ResourceList
   debug-overlay fn < resourcelist.yaml`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

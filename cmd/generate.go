@@ -69,7 +69,7 @@ func (o *GenerateOptions) Validate() error {
 
 // Run reads the manifests from in, writes the artefacts and a summary on
 // errOut. Nothing is written when anything fails before writing.
-func (o *GenerateOptions) Run(in io.Reader, errOut io.Writer) error {
+func (o *GenerateOptions) Run(in io.Reader, _, errOut io.Writer) error {
 	set, err := generator.GeneratePatches(in, o.layer)
 	if err != nil {
 		return err
@@ -212,15 +212,7 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 
   # Flux post-renderer patches for a chart's release
   helm template geth charts/examples/geth | debug-overlay generate --enable --copy-volume keystore --flux-release apps/geth --out debug-geth`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.ErrOrStderr())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewPolicyCommand())

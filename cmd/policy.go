@@ -59,7 +59,7 @@ func (o *PolicyOptions) Validate() error {
 }
 
 // Run writes the policy to out, or to --out.
-func (o *PolicyOptions) Run(out io.Writer) error {
+func (o *PolicyOptions) Run(_ io.Reader, out, _ io.Writer) error {
 	p := generator.Policy{Name: o.Name, Images: o.Images, Containers: o.Containers}
 	for _, name := range o.Profiles {
 		p.Profiles = append(p.Profiles, overlay.ProfileName(name))
@@ -99,15 +99,7 @@ whose time is up. debug-overlay check fails for one, and the render fails
 
   # Only pinned toolbox images, and no capabilities beyond restricted and baseline
   debug-overlay generate policy --allowed-image ghcr.io/acme/toolbox@sha256: --allowed-profile restricted --allowed-profile baseline --out policy.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.OutOrStdout())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

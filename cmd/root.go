@@ -100,15 +100,7 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
   helm template geth charts/examples/geth | debug-overlay --enable --target statefulset/geth --copy-volume keystore`,
 		SilenceErrors: true,
 		SilenceUsage:  true, // Execute prints the usage of usage errors
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE:          runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewCheckCommand(), NewVersionCommand(), NewFnCommand(), NewGenerateCommand(), NewAttachCommand())

@@ -54,15 +54,7 @@ Documents without that annotation pass through byte for byte.`,
 		Example: `  # Remove the overlay from a release's stored manifest
   helm get manifest geth | debug-overlay strip`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return usage(err)
-			}
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

@@ -40,13 +40,13 @@ func (o *AttachOptions) Complete(args []string) error {
 func (o *AttachOptions) Validate() error { return nil }
 
 // Run finds the companion and runs its attach, which on Unix replaces this
-// process and so has its streams.
-func (o *AttachOptions) Run(io.Reader, io.Writer, io.Writer) error {
+// process.
+func (o *AttachOptions) Run(in io.Reader, out, errOut io.Writer) error {
 	bin, err := findCompanion(os.Executable, exec.LookPath)
 	if err != nil {
 		return err
 	}
-	return runCompanion(bin, append([]string{Companion, "attach"}, o.args...))
+	return runCompanion(bin, append([]string{Companion, "attach"}, o.args...), in, out, errOut)
 }
 
 // NewAttachCommand returns `debug-overlay attach`.

@@ -2,15 +2,15 @@ package cmd
 
 import (
 	"errors"
-	"os"
+	"io"
 	"os/exec"
 )
 
-// runCompanion runs the companion with this process's streams and passes
+// runCompanion runs the companion with the command's streams and passes
 // its exit status on (Windows has no exec).
-func runCompanion(bin string, argv []string) error {
+func runCompanion(bin string, argv []string, in io.Reader, out, errOut io.Writer) error {
 	c := exec.Command(bin, argv[1:]...)
-	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	c.Stdin, c.Stdout, c.Stderr = in, out, errOut
 	err := c.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

@@ -30,68 +30,55 @@ type CheckOptions struct {
 	// WarnWithin makes check warn when the overlay expires within it.
 	WarnWithin time.Duration
 
+	args     []string
 	layer    generator.Config
 	problems []error
 }
 
 // NewCheckOptions returns the defaults.
 func NewCheckOptions() *CheckOptions {
-	return &CheckOptions{Overlay: NewOverlayFlags()}
+	return &CheckOptions{Overlay: NewOverlayFlags(), WarnWithin: 24 * time.Hour}
 }
 
-// AddFlags registers the overlay flags and --values.
+// AddFlags registers the overlay flags, --values and --warn-within.
 func (o *CheckOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Overlay.AddFlags(fs)
-	fs.DurationVar(&o.WarnWithin, "warn-within", 24*time.Hour, "Warn when the overlay expires within this time (spec.expires)")
+	fs.DurationVar(&o.WarnWithin, "warn-within", o.WarnWithin, "Warn when the overlay expires within this time (spec.expires)")
 	fs.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "Read the debug-overlay chart's values from this Helm values file (its "+valuesKey+" key, if it has one); repeatable, later files win; layered below --config")
 }
 
-// Validate checks the arguments.
-func (o *CheckOptions) Validate(args []string) error {
-	if len(args) > 1 {
-		return fmt.Errorf("unexpected arguments %q: check reads one stream", args[1:])
-	}
+// Complete takes the stream from the arguments and reads --values,
+// --config and the flags into one configuration layer, collecting every
+// problem instead of stopping at the first: they are check's findings,
+// not usage errors.
+func (o *CheckOptions) Complete(args []string) error {
+	o.args = args
 	if len(args) == 1 {
 		o.Stream = args[0]
 	}
-	return nil
-}
-
-// Complete reads --values, --config and the flags into one configuration
-// layer, collecting every problem instead of stopping at the first.
-func (o *CheckOptions) Complete() {
 	var layer generator.Config
 	for _, f := range o.ValuesFiles {
 		spec, errs := readValues(f)
 		o.problems = append(o.problems, errs...)
 		layer = layer.Merge(spec)
 	}
-	if f := o.Overlay.ConfigFile; f != "" {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			o.problems = append(o.problems, fmt.Errorf("reading --config: %w", err))
-		} else {
-			obj, errs := generator.CheckDebugOverlay(data, f)
-			o.problems = append(o.problems, errs...)
-			if obj != nil {
-				layer = layer.Merge(obj.Spec)
-			}
-		}
+	cfg, errs := o.Overlay.CheckConfig()
+	o.problems = append(o.problems, errs...)
+	o.layer = layer.Merge(cfg)
+	return nil
+}
+
+// Validate checks the arguments: one stream at most.
+func (o *CheckOptions) Validate() error {
+	if len(o.args) > 1 {
+		return fmt.Errorf("unexpected arguments %q: check reads one stream", o.args[1:])
 	}
-	// The file was read above, with every problem listed; the flags still
-	// become a Config in the one place that does it.
-	flagsOnly := *o.Overlay
-	flagsOnly.ConfigFile = ""
-	flagCfg, err := flagsOnly.Config()
-	if err != nil {
-		o.problems = append(o.problems, err)
-	}
-	o.layer = layer.Merge(flagCfg)
+	return nil
 }
 
 // Run checks the stream, if there is one, and prints every problem and
 // warning on out. It fails when there is a problem.
-func (o *CheckOptions) Run(in io.Reader, out io.Writer) error {
+func (o *CheckOptions) Run(in io.Reader, out, _ io.Writer) error {
 	stream, name, err := o.openStream(in)
 	if err != nil {
 		return err
@@ -232,13 +219,7 @@ check them anyway.`,
 
   # Check a configuration file against a rendered release
   debug-overlay check --config overlay.yaml release.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			o.Complete()
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

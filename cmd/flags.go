@@ -63,17 +63,17 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	if !live {
 		fs.BoolVar(&o.Enable, "enable", false, "Switch the overlay on; alone, it overlays every pod-bearing workload with the defaults")
 	}
-	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", joinNames(overlay.PresetNames()), overlay.PresetAlpine))
+	fs.StringVar(&o.Preset, "preset", "", fmt.Sprintf("Sidecar preset: %s (default %s)", overlay.JoinNames(overlay.PresetNames()), overlay.PresetAlpine))
 	fs.StringVar(&o.Image, "image", "", "Sidecar image, overriding the preset's")
 	fs.StringVar(&o.Name, "name", "", `Sidecar container name (default "debug")`)
 	defaultProfile := overlay.ProfileGeneral
 	if live {
 		defaultProfile = overlay.ProfileAuto
 	}
-	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s); auto: the most capable of restricted, baseline and general that the pod's Pod Security level admits", joinNames(overlay.ProfileChoices()), defaultProfile))
-	fs.StringVar(&o.PodSecurity, "pod-security", "", fmt.Sprintf("The Pod Security level the pods are to meet, for profile auto: %s (default: the namespace's enforce label, else inferred from each pod)", joinNames(overlay.PodSecurityLevels)))
+	fs.StringVar(&o.Profile, "profile", "", fmt.Sprintf("Security profile: %s (default %s); auto: the most capable of restricted, baseline and general that the pod's Pod Security level admits", overlay.JoinNames(overlay.ProfileChoices()), defaultProfile))
+	fs.StringVar(&o.PodSecurity, "pod-security", "", fmt.Sprintf("The Pod Security level the pods are to meet, for profile auto: %s (default: the namespace's enforce label, else inferred from each pod)", overlay.JoinNames(overlay.PodSecurityLevels)))
 	if !live {
-		fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", joinNames(overlay.NativeModes), overlay.NativeAuto))
+		fs.StringVar(&o.Native, "native", "", fmt.Sprintf("Native sidecar mode: %s (default %s)", overlay.JoinNames(overlay.NativeModes), overlay.NativeAuto))
 	}
 	fs.StringArrayVar(&o.Targets, "target", nil, "Overlay only this workload, as KIND/NAME or NAME (NAME may be a pattern such as api-*); repeatable")
 	if !live {
@@ -84,71 +84,111 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 	if !live {
 		fs.StringVar(&o.Expires, "expires", "", "When the overlay ends: an RFC 3339 time such as 2026-12-31T18:00:00Z, stamped on each overlaid pod template")
 		fs.StringVar(&o.Reason, "reason", "", "Why the overlay exists (who asked, the ticket), stamped on each overlaid pod template")
-		fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", joinNames(overlay.ExpiryActions), overlay.ExpiryFail))
+		fs.StringVar(&o.OnExpiry, "on-expiry", "", fmt.Sprintf("What a render does after --expires: %s (default %s)", overlay.JoinNames(overlay.ExpiryActions), overlay.ExpiryFail))
 	}
 	fs.BoolVar(&o.Privileged, "allow-privileged", false, "Allow the privileged sysadmin profile")
 	fs.BoolVar(&o.Digest, "require-digest", false, "Refuse sidecar and copy images that are not pinned by digest")
 	if !live {
-		fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", joinNames(overlay.Modes), overlay.ModeInPlace))
+		fs.StringVar(&o.Mode, "mode", "", fmt.Sprintf("How to debug a selected workload: %s (default %s): twin leaves it as it is and adds a traffic-free debug copy", overlay.JoinNames(overlay.Modes), overlay.ModeInPlace))
 		o.addToolFlags(fs)
 	}
 }
 
 // Config turns the configuration file and the flags that were set into one
-// configuration layer. It is the only place where flags become a Config.
+// configuration layer, the file's below the flags'. It stops at the first
+// problem.
 func (o *OverlayFlags) Config() (generator.Config, error) {
+	cfg, problems := o.layer(false)
+	if len(problems) > 0 {
+		return cfg, problems[0]
+	}
+	return cfg, nil
+}
+
+// CheckConfig is Config for check: it reads on past a problem and returns
+// every one, with what could be read.
+func (o *OverlayFlags) CheckConfig() (generator.Config, []error) {
+	return o.layer(true)
+}
+
+// layer is the only place where --config and the flags become a Config;
+// all says whether to read on past a problem. A flag that does not parse
+// leaves every flag out.
+func (o *OverlayFlags) layer(all bool) (generator.Config, []error) {
 	var cfg generator.Config
+	var problems []error
 	if o.ConfigFile != "" {
 		data, err := os.ReadFile(o.ConfigFile)
-		if err != nil {
-			return cfg, fmt.Errorf("reading --config: %w", err)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Errorf("reading --config: %w", err))
+		case all:
+			obj, errs := generator.CheckDebugOverlay(data, o.ConfigFile)
+			problems = append(problems, errs...)
+			if obj != nil {
+				cfg = obj.Spec
+			}
+		default:
+			obj, err := generator.ParseDebugOverlay(data, o.ConfigFile)
+			if err != nil {
+				return cfg, []error{err}
+			}
+			cfg = obj.Spec
 		}
-		obj, err := generator.ParseDebugOverlay(data, o.ConfigFile)
-		if err != nil {
-			return cfg, err
+		if len(problems) > 0 && !all {
+			return cfg, problems
 		}
-		cfg = obj.Spec
 	}
-	var flagCfg generator.Config
+	flagCfg, err := o.flagLayer()
+	if err != nil {
+		return cfg, append(problems, err)
+	}
+	return cfg.Merge(flagCfg), problems
+}
+
+// flagLayer is the configuration of the flags that were set. A value that
+// does not parse is a usage error.
+func (o *OverlayFlags) flagLayer() (generator.Config, error) {
+	var cfg generator.Config
 	changed := o.flags.Changed
 	if changed("enable") {
-		flagCfg.Enabled = &o.Enable
+		cfg.Enabled = &o.Enable
 	}
 	if changed("include-hooks") {
-		flagCfg.IncludeHooks = &o.IncludeHooks
+		cfg.IncludeHooks = &o.IncludeHooks
 	}
 	if changed("allow-privileged") {
-		flagCfg.AllowPrivileged = &o.Privileged
+		cfg.AllowPrivileged = &o.Privileged
 	}
 	if changed("require-digest") {
-		flagCfg.RequireDigest = &o.Digest
+		cfg.RequireDigest = &o.Digest
 	}
-	o.toolConfig(&flagCfg)
-	flagCfg.Expires = o.Expires
-	flagCfg.Reason = o.Reason
-	flagCfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
-	flagCfg.Mode = overlay.Mode(o.Mode)
-	flagCfg.PodSecurity = overlay.PodSecurityLevel(o.PodSecurity)
-	flagCfg.Sidecar.Preset = overlay.PresetName(o.Preset)
-	flagCfg.Sidecar.Image = o.Image
-	flagCfg.Sidecar.Name = o.Name
-	flagCfg.Sidecar.Profile = overlay.ProfileName(o.Profile)
-	flagCfg.Sidecar.Native = overlay.NativeMode(o.Native)
+	o.toolConfig(&cfg)
+	cfg.Expires = o.Expires
+	cfg.Reason = o.Reason
+	cfg.OnExpiry = overlay.ExpiryAction(o.OnExpiry)
+	cfg.Mode = overlay.Mode(o.Mode)
+	cfg.Sidecar.Preset = overlay.PresetName(o.Preset)
+	cfg.Sidecar.Image = o.Image
+	cfg.Sidecar.Name = o.Name
+	cfg.Sidecar.Profile = overlay.ProfileName(o.Profile)
+	cfg.Sidecar.Native = overlay.NativeMode(o.Native)
+	cfg.PodSecurity = overlay.PodSecurityLevel(o.PodSecurity)
 	for _, t := range o.Targets {
 		target, err := parseTarget(t)
 		if err != nil {
-			return cfg, err
+			return cfg, usage(err)
 		}
-		flagCfg.Targets = append(flagCfg.Targets, target)
+		cfg.Targets = append(cfg.Targets, target)
 	}
 	for _, v := range o.CopyVolumes {
 		cv, err := parseCopyVolume(v)
 		if err != nil {
-			return cfg, err
+			return cfg, usage(err)
 		}
-		flagCfg.Copy.Volumes = append(flagCfg.Copy.Volumes, cv)
+		cfg.Copy.Volumes = append(cfg.Copy.Volumes, cv)
 	}
-	return cfg.Merge(flagCfg), nil
+	return cfg, nil
 }
 
 // parseTarget reads KIND/NAME or NAME.
@@ -242,14 +282,6 @@ func parseCopyVolume(s string) (generator.CopyVolume, error) {
 		}
 	}
 	return cv, nil
-}
-
-func joinNames[T ~string](names []T) string {
-	s := make([]string, len(names))
-	for i, n := range names {
-		s[i] = string(n)
-	}
-	return strings.Join(s, ", ")
 }
 
 // addToolFlags registers the flags of the tools and of twin mode's holds

@@ -1,10 +1,10 @@
 package cmd
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/debug-overlay/debug-overlay/generator"
 )
@@ -13,6 +13,8 @@ import (
 // the overlaid ResourceList on stdout.
 type FnOptions struct {
 	Overlay *OverlayFlags
+
+	layer generator.Config
 }
 
 // NewFnOptions returns the defaults.
@@ -20,28 +22,39 @@ func NewFnOptions() *FnOptions {
 	return &FnOptions{Overlay: NewOverlayFlags()}
 }
 
-// AddFlags registers the flags: the overlay flags, layered above the
-// ResourceList's functionConfig.
-func (o *FnOptions) AddFlags(cmd *cobra.Command) {
-	o.Overlay.AddFlags(cmd.Flags())
+// AddFlags registers the overlay flags, layered above the ResourceList's
+// functionConfig.
+func (o *FnOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Overlay.AddFlags(fs)
 }
 
-// Run processes the ResourceList. Findings go into its results; warnings
-// and errors also go to stderr, since kustomize shows a function's stderr
-// but not its results.
+// Complete reads --config and the flags into one configuration layer.
+func (o *FnOptions) Complete([]string) error {
+	var err error
+	o.layer, err = o.Overlay.Config()
+	return err
+}
+
+// Validate has nothing to check yet: the configuration is validated with
+// the ResourceList's functionConfig, in Run. Arguments are refused by the
+// command (noArgs).
+func (o *FnOptions) Validate() error { return nil }
+
+// Run processes the ResourceList.
 func (o *FnOptions) Run(in io.Reader, out, errOut io.Writer) error {
-	layer, err := o.Overlay.Config()
+	return runFunction(o.layer, in, out, errOut)
+}
+
+// runFunction runs the KRM function on the ResourceList on in, with layer
+// above its functionConfig. Findings go into its results; warnings and
+// errors also go to stderr, since kustomize shows a function's stderr but
+// not its results.
+func runFunction(layer generator.Config, in io.Reader, out, errOut io.Writer) error {
+	report, err := (&generator.Function{Config: layer}).Run(in, out)
 	if err != nil {
 		return err
 	}
-	f := generator.Function{Config: layer}
-	report, err := f.Run(in, out)
-	if err != nil {
-		return err
-	}
-	for _, finding := range report.Findings {
-		fmt.Fprintf(errOut, "debug-overlay: warning: %s\n", finding)
-	}
+	warn(errOut, report.Findings)
 	return nil
 }
 
@@ -69,11 +82,9 @@ Precedence, lowest first: defaults, a DebugOverlay item, the functionConfig,
 
   # Run the function by hand on a ResourceList
   debug-overlay fn < resourcelist.yaml`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.Run(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		Args: noArgs,
+		RunE: runE(o),
 	}
-	o.AddFlags(cmd)
+	o.AddFlags(cmd.Flags())
 	return cmd
 }

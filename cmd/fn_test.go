@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -48,19 +47,6 @@ functionConfig:
     enabled: true
 `
 
-// runCommand runs the root command with args and stdin.
-func runCommand(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	cmd := NewRootCommand()
-	var out, errOut bytes.Buffer
-	cmd.SetIn(strings.NewReader(stdin))
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(args)
-	err = Execute(cmd)
-	return out.String(), errOut.String(), err
-}
-
 func TestFnCommand(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -103,7 +89,7 @@ func TestFnCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, err := runCommand(t, tt.stdin, tt.args...)
+			stdout, stderr, err := run(t, tt.stdin, tt.args...)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error = %v, want error %v; stderr:\n%s", err, tt.wantErr, stderr)
 			}
@@ -125,7 +111,7 @@ func TestFnCommand(t *testing.T) {
 // leaves plain streams to the post-renderer, byte for byte.
 func TestRootStillRendersStreams(t *testing.T) {
 	stream := "---\n# Source: a/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
-	stdout, stderr, err := runCommand(t, stream, "--enable")
+	stdout, stderr, err := run(t, stream, "--enable")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/debug-overlay/debug-overlay/generator"
 )
@@ -26,6 +27,9 @@ type GenerateOptions struct {
 	Out         string
 	Base        string
 	FluxRelease string
+
+	args  []string
+	layer generator.Config
 }
 
 // NewGenerateOptions returns the defaults.
@@ -33,19 +37,26 @@ func NewGenerateOptions() *GenerateOptions {
 	return &GenerateOptions{Overlay: NewOverlayFlags()}
 }
 
-// AddFlags registers the generate flags and the overlay flags.
-func (o *GenerateOptions) AddFlags(cmd *cobra.Command) {
-	o.Overlay.AddFlags(cmd.Flags())
-	fs := cmd.Flags()
+// AddFlags registers the overlay flags, --out, --base and --flux-release.
+func (o *GenerateOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Overlay.AddFlags(fs)
 	fs.StringVar(&o.Out, "out", "", "Write the artefacts into this directory (required)")
 	fs.StringVar(&o.Base, "base", "", "The kustomization the manifests on stdin were built from; the generated kustomization uses it instead of a copy of the manifests")
 	fs.StringVar(&o.FluxRelease, "flux-release", "", "Name the Flux HelmRelease, as NAME or NAMESPACE/NAME, so that flux-helmrelease.yaml is a patch for it")
 }
 
-// Validate checks the flags.
-func (o *GenerateOptions) Validate(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected arguments %q: the manifests are read from stdin", args)
+// Complete reads --config and the flags into one configuration layer.
+func (o *GenerateOptions) Complete(args []string) error {
+	o.args = args
+	var err error
+	o.layer, err = o.Overlay.Config()
+	return err
+}
+
+// Validate checks the arguments and the flags.
+func (o *GenerateOptions) Validate() error {
+	if len(o.args) > 0 {
+		return fmt.Errorf("unexpected arguments %q: the manifests are read from stdin", o.args)
 	}
 	if o.Out == "" {
 		return errors.New("--out is required")
@@ -58,12 +69,8 @@ func (o *GenerateOptions) Validate(args []string) error {
 
 // Run reads the manifests from in, writes the artefacts and a summary on
 // errOut. Nothing is written when anything fails before writing.
-func (o *GenerateOptions) Run(in io.Reader, errOut io.Writer) error {
-	layer, err := o.Overlay.Config()
-	if err != nil {
-		return err
-	}
-	set, err := generator.GeneratePatches(in, layer)
+func (o *GenerateOptions) Run(in io.Reader, _, errOut io.Writer) error {
+	set, err := generator.GeneratePatches(in, o.layer)
 	if err != nil {
 		return err
 	}
@@ -77,9 +84,7 @@ func (o *GenerateOptions) Run(in io.Reader, errOut io.Writer) error {
 	if err := writeGenerated(o.Out, files); err != nil {
 		return err
 	}
-	for _, f := range set.Report.Findings {
-		fmt.Fprintf(errOut, "debug-overlay: warning: %s\n", f)
-	}
+	warn(errOut, set.Report.Findings)
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
@@ -207,14 +212,9 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
 
   # Flux post-renderer patches for a chart's release
   helm template geth charts/examples/geth | debug-overlay generate --enable --copy-volume keystore --flux-release apps/geth --out debug-geth`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			return o.Run(cmd.InOrStdin(), cmd.ErrOrStderr())
-		},
+		RunE: runE(o),
 	}
-	o.AddFlags(cmd)
+	o.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewPolicyCommand())
 	return cmd
 }

@@ -12,27 +12,6 @@ import (
 	"github.com/debug-overlay/debug-overlay/generator"
 )
 
-const genDeployment = `---
-# Source: app/templates/deployment.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: example/api:1
-          volumeMounts:
-            - name: creds
-              mountPath: /creds
-      volumes:
-        - name: creds
-          secret:
-            secretName: api-creds
-`
-
 // listFiles returns the files below dir, relative to it.
 func listFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -63,7 +42,7 @@ func readFile(t *testing.T, path string) string {
 
 func TestGenerateCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	_, stderr, err := runCommand(t, genDeployment, "generate", "--enable", "--copy-volume=creds", "--out", out, "--flux-release", "apps/api")
+	_, stderr, err := run(t, deployment, "generate", "--enable", "--copy-volume=creds", "--out", out, "--flux-release", "apps/api")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -74,7 +53,7 @@ func TestGenerateCommand(t *testing.T) {
 	if !strings.Contains(stderr, "debug-overlay: wrote patches for 1 workload to "+out) {
 		t.Errorf("stderr = %q", stderr)
 	}
-	if got := readFile(t, filepath.Join(out, "manifests.yaml")); got != generator.GeneratedHeader+genDeployment {
+	if got := readFile(t, filepath.Join(out, "manifests.yaml")); got != generator.GeneratedHeader+deployment {
 		t.Errorf("manifests.yaml is not a copy of stdin:\n%s", got)
 	}
 	k := readFile(t, filepath.Join(out, "kustomization.yaml"))
@@ -93,8 +72,8 @@ func TestGenerateCommand(t *testing.T) {
 	// Again, for another workload, with --base: the stale patch and the
 	// copy of the manifests go, the kustomization points at the base.
 	base := filepath.Join(filepath.Dir(out), "base")
-	worker := strings.ReplaceAll(genDeployment, "name: api\n", "name: worker\n")
-	if _, stderr, err := runCommand(t, worker, "generate", "--enable", "--out", out, "--base", base); err != nil {
+	worker := strings.ReplaceAll(deployment, "name: api\n", "name: worker\n")
+	if _, stderr, err := run(t, worker, "generate", "--enable", "--out", out, "--base", base); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	want = []string{"debug-overlay/deployment_worker.yaml", "debug-overlay/kustomization.yaml", "flux-helmrelease.yaml", "kustomization.yaml", "manifests.yaml"}
@@ -127,7 +106,7 @@ func TestGenerateCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, stderr, err := runCommand(t, genDeployment, tt.args...)
+			_, stderr, err := run(t, deployment, tt.args...)
 			if err == nil || !strings.Contains(stderr, tt.wantErr) {
 				t.Errorf("error = %v, stderr = %q, want %q", err, stderr, tt.wantErr)
 			}

@@ -19,26 +19,37 @@ type PolicyOptions struct {
 	Profiles   []string
 	Containers []string
 	Out        string
+
+	args []string
 }
 
-// NewPolicyOptions returns the defaults.
-func NewPolicyOptions() *PolicyOptions { return &PolicyOptions{} }
+// NewPolicyOptions returns the defaults; the lists stay empty, which gives
+// the policy's own.
+func NewPolicyOptions() *PolicyOptions {
+	return &PolicyOptions{Name: generator.DefaultPolicy().Name}
+}
 
 // AddFlags registers the policy flags.
 func (o *PolicyOptions) AddFlags(fs *pflag.FlagSet) {
 	def := generator.DefaultPolicy()
-	fs.StringVar(&o.Name, "name", def.Name, "Name of the ValidatingAdmissionPolicy and its binding")
-	fs.StringArrayVar(&o.Images, "allowed-image", nil, fmt.Sprintf("An image prefix, or a name@sha256: digest, debug containers may run; repeatable (default %s)", joinNames(def.Images)))
-	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", joinNames(overlay.ProfileChoices()), joinNames(def.Profiles))+
-		"; auto allows what profile auto chooses: "+joinNames(overlay.AutoLadder()))
-	fs.StringArrayVar(&o.Containers, "container-name", nil, fmt.Sprintf("The name of the debug container (sidecar.name), as the policy tells ours from the app's; repeatable (default %s)", joinNames(def.Containers)))
+	fs.StringVar(&o.Name, "name", o.Name, "Name of the ValidatingAdmissionPolicy and its binding")
+	fs.StringArrayVar(&o.Images, "allowed-image", nil, fmt.Sprintf("An image prefix, or a name@sha256: digest, debug containers may run; repeatable (default %s)", overlay.JoinNames(def.Images)))
+	fs.StringArrayVar(&o.Profiles, "allowed-profile", nil, fmt.Sprintf("A profile debug containers may have: %s; repeatable (default %s)", overlay.JoinNames(overlay.ProfileChoices()), overlay.JoinNames(def.Profiles))+
+		"; auto allows what profile auto chooses: "+overlay.JoinNames(overlay.AutoLadder()))
+	fs.StringArrayVar(&o.Containers, "container-name", nil, fmt.Sprintf("The name of the debug container (sidecar.name), as the policy tells ours from the app's; repeatable (default %s)", overlay.JoinNames(def.Containers)))
 	fs.StringVar(&o.Out, "out", "", "Write the policy into this file instead of stdout")
 }
 
-// Validate checks the flags.
-func (o *PolicyOptions) Validate(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected arguments %q", args)
+// Complete takes the arguments, for Validate to refuse.
+func (o *PolicyOptions) Complete(args []string) error {
+	o.args = args
+	return nil
+}
+
+// Validate checks the arguments and the flags.
+func (o *PolicyOptions) Validate() error {
+	if len(o.args) > 0 {
+		return fmt.Errorf("unexpected arguments %q", o.args)
 	}
 	for _, p := range o.Profiles {
 		if err := overlay.CheckProfileChoice(overlay.ProfileName(p)); err != nil {
@@ -49,7 +60,7 @@ func (o *PolicyOptions) Validate(args []string) error {
 }
 
 // Run writes the policy to out, or to --out.
-func (o *PolicyOptions) Run(out io.Writer) error {
+func (o *PolicyOptions) Run(_ io.Reader, out, _ io.Writer) error {
 	p := generator.Policy{Name: o.Name, Images: o.Images, Containers: o.Containers}
 	for _, name := range o.Profiles {
 		p.Profiles = append(p.Profiles, overlay.ProfileName(name))
@@ -89,13 +100,7 @@ whose time is up. debug-overlay check fails for one, and the render fails
 
   # Only pinned toolbox images, and no capabilities beyond restricted and baseline
   debug-overlay generate policy --allowed-image ghcr.io/acme/toolbox@sha256: --allowed-profile restricted --allowed-profile baseline --out policy.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			cmd.SilenceUsage = true
-			return o.Run(cmd.OutOrStdout())
-		},
+		RunE: runE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

@@ -1,12 +1,11 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/debug-overlay/debug-overlay/generator"
 )
@@ -14,12 +13,14 @@ import (
 // version is set at build time with -ldflags -X.
 var version = "dev"
 
-// RenderOptions runs the post-renderer: stdin to stdout.
+// RenderOptions runs the post-renderer, debug-overlay without a
+// subcommand: stdin to stdout.
 type RenderOptions struct {
 	Overlay *OverlayFlags
+	// Explain also prints, on stderr, what each workload got.
 	Explain bool
 
-	renderer *generator.Renderer
+	layer generator.Config
 }
 
 // NewRenderOptions returns the defaults.
@@ -27,44 +28,50 @@ func NewRenderOptions() *RenderOptions {
 	return &RenderOptions{Overlay: NewOverlayFlags()}
 }
 
-// AddFlags registers the render flags.
-func (o *RenderOptions) AddFlags(cmd *cobra.Command) {
-	o.Overlay.AddFlags(cmd.Flags())
-	cmd.Flags().BoolVar(&o.Explain, "explain", false, "Also print, on stderr, what each workload got and how to open a shell in it")
+// AddFlags registers the overlay flags and --explain.
+func (o *RenderOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Overlay.AddFlags(fs)
+	fs.BoolVar(&o.Explain, "explain", false, "Also print, on stderr, what each workload got and how to open a shell in it")
 }
 
-// Complete builds the renderer from the flags.
-func (o *RenderOptions) Complete() error {
-	cfg, err := o.Overlay.Config()
+// Complete reads --config and the flags into one configuration layer.
+// Arguments never reach it: cobra refuses them as unknown commands.
+func (o *RenderOptions) Complete([]string) error {
+	var err error
+	o.layer, err = o.Overlay.Config()
+	return err
+}
+
+// Validate has nothing to check yet: the configuration is validated once
+// the stream's own layer is known, in Run.
+func (o *RenderOptions) Validate() error { return nil }
+
+// Run renders in to out, and warnings to errOut. A ResourceList on in is
+// run as the KRM function instead (fn).
+func (o *RenderOptions) Run(in io.Reader, out, errOut io.Writer) error {
+	in, krm, err := generator.SniffResourceList(in)
 	if err != nil {
 		return err
 	}
-	o.renderer = &generator.Renderer{Config: cfg}
-	return nil
-}
-
-// Validate checks what can be checked before reading the stream; the
-// configuration is validated once the stream's own layer is known.
-func (o *RenderOptions) Validate(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected arguments %q: the manifests are read from stdin", args)
+	if krm {
+		return runFunction(o.layer, in, out, errOut)
 	}
-	return nil
-}
-
-// Run renders stdin to stdout, and warnings to stderr.
-func (o *RenderOptions) Run(in io.Reader, out, errOut io.Writer) error {
-	report, err := o.renderer.Render(in, out)
+	report, err := (&generator.Renderer{Config: o.layer}).Render(in, out)
 	if err != nil {
 		return err
 	}
 	if o.Explain {
 		return report.Explain(errOut)
 	}
-	for _, f := range report.Findings {
+	warn(errOut, report.Findings)
+	return nil
+}
+
+// warn prints findings on stderr, one a line.
+func warn(errOut io.Writer, findings []generator.Finding) {
+	for _, f := range findings {
 		fmt.Fprintf(errOut, "debug-overlay: warning: %s\n", f)
 	}
-	return nil
 }
 
 // NewRootCommand returns the debug-overlay command: with no subcommand it is
@@ -92,44 +99,11 @@ Precedence, lowest first: defaults, the stream's DebugOverlay document,
   # Copy the keystore Secret into an emptyDir as regular files
   helm template geth charts/examples/geth | debug-overlay --enable --target statefulset/geth --copy-volume keystore`,
 		SilenceErrors: true,
-		SilenceUsage:  true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			in, krm, err := generator.SniffResourceList(cmd.InOrStdin())
-			if err != nil {
-				return err
-			}
-			if krm { // run as a KRM function without the fn subcommand
-				return (&FnOptions{Overlay: o.Overlay}).Run(in, cmd.OutOrStdout(), cmd.ErrOrStderr())
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(in, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		SilenceUsage:  true, // Execute prints the usage of usage errors
+		RunE:          runE(o),
 	}
-	o.AddFlags(cmd)
+	o.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewStripCommand(), NewExplainCommand(), NewCheckCommand(), NewVersionCommand(), NewFnCommand(), NewGenerateCommand(), NewAttachCommand())
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		c.SilenceUsage = false
-		return err
-	})
+	cmd.SetFlagErrorFunc(usageOnFlagError)
 	return cmd
-}
-
-// Execute runs the root command and prints an error, if any, on stderr;
-// under Helm 4, which hides a post-renderer's stderr, also where the user
-// sees it (helm4.go).
-func Execute(cmd *cobra.Command) error {
-	h4 := helm4PluginFromEnv(os.Getenv, os.Args[1:])
-	h4.attach(cmd)
-	err := cmd.Execute()
-	var companion exitStatus
-	if err != nil && !errors.As(err, &companion) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "debug-overlay: error: %v\n", err)
-	}
-	h4.finish(err)
-	return err
 }

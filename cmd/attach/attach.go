@@ -1,14 +1,3 @@
-// Package attach holds the commands of kubectl-debug_overlay, the
-// companion binary that talks to a cluster: `attach` adds the overlay's
-// debug container to running pods as an ephemeral container (package
-// live). It is a binary of its own so that the post-renderer, which Helm
-// starts for every render, never links client-go (see README, "Live
-// mode").
-//
-// stdout holds what a script uses: the kubectl exec line of each pod that
-// got the container, the patches (-o yaml), or the shell's own output
-// (--exec); progress lines, notes and errors go to stderr. The exit
-// status says how it went (ExitCode).
 package attach
 
 import (
@@ -22,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
@@ -46,33 +36,8 @@ const (
 	ExitTimedOut = 5 // no pod got one in time (--timeout)
 )
 
-// StatusError carries an exit status other than 1.
-type StatusError struct {
-	Code int
-	Err  error
-}
-
-func (e *StatusError) Error() string { return e.Err.Error() }
-func (e *StatusError) Unwrap() error { return e.Err }
-
-// ExitCode is the exit status for the error of a command.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var e *StatusError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	var pe *live.PermissionError
-	if errors.As(err, &pe) {
-		return ExitRefused
-	}
-	return ExitFailed
-}
-
-// Options is attach's configuration.
-type Options struct {
+// AttachOptions runs attach.
+type AttachOptions struct {
 	Kube    *genericclioptions.ConfigFlags
 	Overlay *cmd.OverlayFlags
 
@@ -98,9 +63,9 @@ type Options struct {
 	release   *live.Release // read for --release
 }
 
-// NewOptions returns the defaults.
-func NewOptions() *Options {
-	return &Options{
+// NewAttachOptions returns the defaults.
+func NewAttachOptions() *AttachOptions {
+	return &AttachOptions{
 		Kube:    genericclioptions.NewConfigFlags(true),
 		Overlay: cmd.NewOverlayFlags(),
 		DryRun:  string(live.DryRunNone),
@@ -110,13 +75,12 @@ func NewOptions() *Options {
 
 // AddFlags registers attach's flags: kubectl's connection flags, the
 // overlay's flags that mean something on running pods, and its own.
-func (o *Options) AddFlags(c *cobra.Command) {
-	fs := c.Flags()
+func (o *AttachOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Kube.AddFlags(fs)
 	o.Overlay.AddLiveFlags(fs)
 	fs.StringVar(&o.Release, "release", "", "Attach to the pods of this Helm release's workloads, configured by its values of the debug-overlay chart")
 	fs.StringArrayVarP(&o.Filenames, "filename", "f", nil, "Attach to the pods of the workloads in these rendered manifests (- for stdin); repeatable")
-	fs.StringVar(&o.DryRun, "dry-run", o.DryRun, fmt.Sprintf("Only show what would be done: %s (client: build the patches; server: the API server validates and admits them, nothing changes)", joinNames(live.DryRuns)))
+	fs.StringVar(&o.DryRun, "dry-run", o.DryRun, fmt.Sprintf("Only show what would be done: %s (client: build the patches; server: the API server validates and admits them, nothing changes)", overlay.JoinNames(live.DryRuns)))
 	fs.Lookup("dry-run").NoOptDefVal = string(live.DryRunClient)
 	fs.StringVarP(&o.Output, "output", "o", "", "Print the patches instead of the kubectl exec lines: yaml or json")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the debug containers to run")
@@ -134,9 +98,10 @@ func attachDefaults() overlay.Config {
 	return overlay.Config{Sidecar: overlay.Sidecar{Profile: overlay.ProfileAuto}}
 }
 
-// Complete reads the arguments and the configuration flags.
-func (o *Options) Complete(c *cobra.Command, args []string) error {
-	if dash := c.ArgsLenAtDash(); dash >= 0 {
+// Complete reads the arguments, KIND/NAME... before dash (the index of
+// --, or -1) and the command after it, and the configuration flags.
+func (o *AttachOptions) Complete(args []string, dash int) error {
+	if dash >= 0 {
 		o.args, o.command = args[:dash], args[dash:]
 	} else {
 		o.args = args
@@ -152,7 +117,7 @@ func (o *Options) Complete(c *cobra.Command, args []string) error {
 }
 
 // connect reads the kubeconfig and makes the clients.
-func (o *Options) connect() error {
+func (o *AttachOptions) connect() error {
 	var err error
 	if o.namespace, _, err = o.Kube.ToRawKubeConfigLoader().Namespace(); err != nil {
 		return usage(fmt.Errorf("kubeconfig: %w", err))
@@ -177,7 +142,7 @@ func (o *Options) connect() error {
 }
 
 // Validate checks the flags and arguments together.
-func (o *Options) Validate() error {
+func (o *AttachOptions) Validate() error {
 	sources := 0
 	for _, set := range []bool{o.Release != "", len(o.Filenames) > 0, len(o.args) > 0} {
 		if set {
@@ -188,7 +153,7 @@ func (o *Options) Validate() error {
 		return usage(errors.New("say which workloads: --release NAME, -f FILE (- for stdin), or KIND/NAME arguments; one of them"))
 	}
 	if !slices.Contains(live.DryRuns, live.DryRun(o.DryRun)) {
-		return usage(fmt.Errorf("--dry-run %q: want %s", o.DryRun, joinNames(live.DryRuns)))
+		return usage(fmt.Errorf("--dry-run %q: want %s", o.DryRun, overlay.JoinNames(live.DryRuns)))
 	}
 	if o.Output != "" && o.Output != "yaml" && o.Output != "json" {
 		return usage(fmt.Errorf("--output %q: want yaml or json", o.Output))
@@ -211,8 +176,80 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// Run finds the workloads, attaches, prints, and opens the shell.
-func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
+// NewAttachCommand returns `kubectl-debug_overlay attach`.
+func NewAttachCommand() *cobra.Command {
+	o := NewAttachOptions()
+	c := &cobra.Command{
+		Use:   "attach [KIND/NAME...] [-- COMMAND [ARG...]]",
+		Short: "Add the debug container to running pods, without a restart",
+		Long: `attach gives the running pods of the workloads a DebugOverlay configuration
+selects the overlay's debug container, as an ephemeral container: the same
+preset and image as the post-renderer's sidecar, aimed at the app container
+(its processes are visible), running as the app's user and with the app's
+volume mounts at the same paths. Nothing restarts. The workloads come from a
+Helm release (--release, configured by its values of the debug-overlay
+chart), from rendered manifests (-f), or from KIND/NAME arguments.
+
+Ephemeral containers stay until the pod is replaced, so each workload's
+newest Ready running pod gets one, unless --all-pods, --pod NAME or
+--max-pods N say otherwise. Profile auto, attach's default, picks per pod the
+most capable of restricted < baseline < general that the namespace's Pod
+Security level admits: its pod-security.kubernetes.io/enforce label, else
+--pod-security, else server-side dry runs, most capable first; attach says
+which level it used, where it read it, and what the choice costs.
+
+Precedence, lowest first: defaults, the release's values or the manifests'
+DebugOverlay document, --config, flags. Attaching is an explicit request: the
+configuration's enabled field is not needed.
+
+What an ephemeral container cannot have is given another way, with a note:
+subPath mounts are mounted whole under /debug-overlay/volumes/<volume>;
+resources are left out; copies of Secret and ConfigMap volumes need the
+declarative overlay (the pod's volumes cannot change while it runs).
+
+Exit status: 0 every picked running pod has a running debug container
+(with --dry-run: would have); 1 an error, no pod has one; 2 bad flags,
+arguments or configuration; 3 some pods have one, others not; 4 refused (a
+missing permission, or Pod Security), no pod has one; 5 not running within
+--timeout. With --exec, once a container runs, the command's exit status.`,
+		Example: `  # The debug container in one pod of each workload of a Helm release
+  kubectl debug-overlay attach --release geth -n geth
+
+  # ...in every pod of them
+  kubectl debug-overlay attach --release geth -n geth --all-pods
+
+  # ...and a shell in the first pod
+  kubectl debug-overlay attach --release geth -n geth -it
+
+  # A command instead of the shell
+  kubectl debug-overlay attach statefulset/geth -n geth --exec -- ls -l /keystore
+
+  # From rendered manifests, with the restricted profile
+  helm template geth charts/examples/geth | kubectl debug-overlay attach -f - -n geth --profile restricted
+
+  # Show the patches; let the API server check them without changing anything
+  kubectl debug-overlay attach deploy/web --dry-run=server -o yaml`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(args, c.ArgsLenAtDash()); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context(), c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	o.AddFlags(c.Flags())
+	return c
+}
+
+// Run finds the workloads, attaches, prints, and opens the shell. Its
+// error carries the exit status (the Exit constants).
+func (o *AttachOptions) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
+	return refused(o.run(ctx, in, out, errOut))
+}
+
+func (o *AttachOptions) run(ctx context.Context, in io.Reader, out, errOut io.Writer) error {
 	if err := o.connect(); err != nil {
 		return err
 	}
@@ -243,66 +280,95 @@ func (o *Options) Run(ctx context.Context, in io.Reader, out, errOut io.Writer) 
 }
 
 // workloads returns the configuration and the selected workloads, from
-// the release, the manifests or the arguments.
-func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
+// the arguments, the release or the manifests.
+func (o *AttachOptions) workloads(ctx context.Context, in io.Reader, errOut io.Writer) (overlay.Config, []live.Workload, error) {
 	var listed []generator.Listed
 	var cfg overlay.Config
+	var err error
 	switch {
 	case len(o.args) > 0:
-		var err error
-		if cfg, err = generator.Resolve(attachDefaults(), o.flagCfg); err != nil {
+		return o.named(ctx)
+	case o.Release != "":
+		cfg, listed, err = o.released(errOut)
+	default:
+		cfg, listed, err = o.rendered(in)
+	}
+	if err != nil {
+		return cfg, nil, err
+	}
+	return o.selected(cfg, listed)
+}
+
+// named returns the workloads the KIND/NAME arguments name, configured by
+// the defaults and the flags (generator.Resolve); each must be selected.
+func (o *AttachOptions) named(ctx context.Context) (overlay.Config, []live.Workload, error) {
+	cfg, err := generator.Resolve(attachDefaults(), o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(err)
+	}
+	kinds := overlay.NewKindTable(cfg.Kinds)
+	var out []live.Workload
+	for _, arg := range o.args {
+		w, err := o.cluster.ParseWorkload(arg, o.namespace, kinds, cfg.Kinds)
+		if err != nil {
 			return cfg, nil, usage(err)
 		}
-		kinds := overlay.NewKindTable(cfg.Kinds)
-		var out []live.Workload
-		for _, arg := range o.args {
-			w, err := o.cluster.ParseWorkload(arg, o.namespace, kinds, cfg.Kinds)
-			if err != nil {
-				return cfg, nil, usage(err)
-			}
-			meta, err := o.cluster.Meta(ctx, w)
-			if err != nil {
-				return cfg, nil, err
-			}
-			w.Selection = cfg.Select(meta)
-			if !w.Selection.Selected {
-				return cfg, nil, usage(fmt.Errorf("%s: the configuration does not select it (targets: %s; or an inject annotation, or a hook)", w, targetList(cfg.Targets)))
-			}
-			out = append(out, w)
-		}
-		return cfg, out, nil
-	case o.Release != "":
-		rel, err := o.cluster.ReadRelease(o.Release, o.namespace)
+		meta, err := o.cluster.Meta(ctx, w)
 		if err != nil {
 			return cfg, nil, err
 		}
-		o.release = rel
-		if rel.ValuesKey != "" {
-			fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
+		w.Selection = cfg.Select(meta)
+		if !w.Selection.Selected {
+			return cfg, nil, usage(fmt.Errorf("%s: the configuration does not select it (targets: %s; or an inject annotation, or a hook)", w, targetList(cfg.Targets)))
 		}
-		cfg, listed, err = generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), attachDefaults().Merge(rel.Config), o.flagCfg)
-		if err != nil {
-			return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
-		}
-	default:
-		var readers []io.Reader
-		for _, f := range o.Filenames {
-			if f == "-" {
-				readers = append(readers, in)
-				continue
-			}
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return cfg, nil, usage(fmt.Errorf("reading -f: %w", err))
-			}
-			readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
-		}
-		var err error
-		cfg, listed, err = generator.ListWorkloads(io.MultiReader(readers...), attachDefaults(), o.flagCfg)
-		if err != nil {
-			return cfg, nil, usage(err)
-		}
+		out = append(out, w)
 	}
+	return cfg, out, nil
+}
+
+// released lists the workloads of the Helm release, configured by its
+// values of the debug-overlay chart and the flags.
+func (o *AttachOptions) released(errOut io.Writer) (overlay.Config, []generator.Listed, error) {
+	rel, err := o.cluster.ReadRelease(o.Release, o.namespace)
+	if err != nil {
+		return overlay.Config{}, nil, err
+	}
+	o.release = rel
+	if rel.ValuesKey != "" {
+		fmt.Fprintf(errOut, "release %s (revision %d): configuration from its values of %s\n", rel.Name, rel.Revision, rel.ValuesKey)
+	}
+	cfg, listed, err := generator.ListWorkloads(strings.NewReader(string(rel.Manifest)), attachDefaults().Merge(rel.Config), o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(fmt.Errorf("release %s: %w", rel.Name, err))
+	}
+	return cfg, listed, nil
+}
+
+// rendered lists the workloads of the manifests (-f), configured by their
+// DebugOverlay document and the flags.
+func (o *AttachOptions) rendered(in io.Reader) (overlay.Config, []generator.Listed, error) {
+	var readers []io.Reader
+	for _, f := range o.Filenames {
+		if f == "-" {
+			readers = append(readers, in)
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return overlay.Config{}, nil, usage(fmt.Errorf("reading -f: %w", err))
+		}
+		readers = append(readers, strings.NewReader(string(data)+"\n---\n"))
+	}
+	cfg, listed, err := generator.ListWorkloads(io.MultiReader(readers...), attachDefaults(), o.flagCfg)
+	if err != nil {
+		return cfg, nil, usage(err)
+	}
+	return cfg, listed, nil
+}
+
+// selected returns the listed workloads the configuration selects, in the
+// namespace of the kubeconfig when they name none; none is an error.
+func (o *AttachOptions) selected(cfg overlay.Config, listed []generator.Listed) (overlay.Config, []live.Workload, error) {
 	var out []live.Workload
 	var seen []string
 	for _, l := range listed {
@@ -323,7 +389,7 @@ func (o *Options) workloads(ctx context.Context, in io.Reader, errOut io.Writer)
 }
 
 // print writes the exec lines, or the patches, of the results on stdout.
-func (o *Options) print(results []live.Result, out io.Writer) error {
+func (o *AttachOptions) print(results []live.Result, out io.Writer) error {
 	for _, r := range results {
 		switch {
 		case o.Output != "" && r.Patch != nil:
@@ -348,7 +414,7 @@ func (o *Options) print(results []live.Result, out io.Writer) error {
 // shell runs the shell (or the command) in the first pod that has a
 // running debug container and returns its exit status; status, what
 // attach itself came to, when no pod has one.
-func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
+func (o *AttachOptions) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
 	i := slices.IndexFunc(results, live.Result.Ready)
 	if i < 0 {
 		return status
@@ -374,7 +440,7 @@ func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader
 		return fmt.Errorf("exec in pod %s/%s, container %s: %w", r.Namespace, r.Pod, r.Container, err)
 	}
 	if code != 0 {
-		return &StatusError{Code: code, Err: fmt.Errorf("%q exited with status %d", command, code)}
+		return &cmd.StatusError{Code: code, Err: fmt.Errorf("%q exited with status %d", command, code)}
 	}
 	return nil
 }
@@ -382,7 +448,7 @@ func (o *Options) shell(ctx context.Context, results []live.Result, in io.Reader
 // summarize turns the results into the command's error and exit status.
 func summarize(results []live.Result) error {
 	if len(results) == 0 {
-		return &StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
+		return &cmd.StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
 	}
 	var ok int
 	var failed []string
@@ -406,7 +472,7 @@ func summarize(results []live.Result) error {
 	case len(failed) == 0:
 		return nil
 	case ok > 0:
-		return &StatusError{Code: ExitPartial, Err: fmt.Errorf("%d of %d pods have no debug container:\n%s", len(failed), len(results), strings.Join(failed, "\n"))}
+		return &cmd.StatusError{Code: ExitPartial, Err: fmt.Errorf("%d of %d pods have no debug container:\n%s", len(failed), len(results), strings.Join(failed, "\n"))}
 	}
 	code := ExitFailed
 	if len(codes) == 1 {
@@ -414,10 +480,22 @@ func summarize(results []live.Result) error {
 			code = c
 		}
 	}
-	return &StatusError{Code: code, Err: fmt.Errorf("no pod has a debug container:\n%s", strings.Join(failed, "\n"))}
+	return &cmd.StatusError{Code: code, Err: fmt.Errorf("no pod has a debug container:\n%s", strings.Join(failed, "\n"))}
 }
 
-func usage(err error) error { return &StatusError{Code: ExitUsage, Err: err} }
+// usage makes err a usage error: bad flags, arguments or configuration.
+func usage(err error) error { return &cmd.StatusError{Code: ExitUsage, Err: err} }
+
+// refused gives a missing permission that no other status classified its
+// own exit status.
+func refused(err error) error {
+	var st *cmd.StatusError
+	var pe *live.PermissionError
+	if errors.As(err, &pe) && !errors.As(err, &st) {
+		return &cmd.StatusError{Code: ExitRefused, Err: err}
+	}
+	return err
+}
 
 func targetList(ts []overlay.Target) string {
 	if len(ts) == 0 {
@@ -433,14 +511,6 @@ func targetList(ts []overlay.Target) string {
 func orNone(s []string) string {
 	if len(s) == 0 {
 		return "none"
-	}
-	return strings.Join(s, ", ")
-}
-
-func joinNames[T ~string](names []T) string {
-	s := make([]string, len(names))
-	for i, n := range names {
-		s[i] = string(n)
 	}
 	return strings.Join(s, ", ")
 }

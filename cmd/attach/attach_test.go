@@ -3,12 +3,16 @@ package attach
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/debug-overlay/debug-overlay/cmd"
 	"github.com/debug-overlay/debug-overlay/live"
 )
 
@@ -94,12 +98,72 @@ func TestSummarize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := summarize(tt.results)
-			if got := ExitCode(err); got != tt.want {
+			if got := cmd.ExitCode(err); got != tt.want {
 				t.Errorf("exit %d, want %d (err %v)", got, tt.want, err)
 			}
 		})
 	}
-	if got := ExitCode(&live.PermissionError{Verb: "list", Resource: "secrets", Namespace: "x", Err: errors.New("no")}); got != ExitRefused {
-		t.Errorf("a PermissionError exits %d, want %d", got, ExitRefused)
+}
+
+// TestRefused: a missing permission exits ExitRefused, unless a status of
+// its own already says how it went.
+func TestRefused(t *testing.T) {
+	denied := &live.PermissionError{Verb: "list", Resource: "secrets", Namespace: "x", Err: errors.New("no")}
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{name: "none", err: nil, want: ExitOK},
+		{name: "a permission error", err: denied, want: ExitRefused},
+		{name: "wrapped", err: fmt.Errorf("reading release: %w", denied), want: ExitRefused},
+		{name: "with a status of its own", err: usage(denied), want: ExitUsage},
+		{name: "any other error", err: errors.New("boom"), want: ExitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cmd.ExitCode(refused(tt.err)); got != tt.want {
+				t.Errorf("exit %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAttachFlags: the flags reach AttachOptions through AddFlags, and
+// Complete splits the workloads from the command after --.
+func TestAttachFlags(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        []string
+		wantDryRun  string
+		wantExec    bool
+		wantArgs    []string
+		wantCommand []string
+	}{
+		{name: "defaults", args: []string{"deploy/x"}, wantDryRun: "none", wantArgs: []string{"deploy/x"}},
+		{name: "--dry-run alone is client", args: []string{"deploy/x", "--dry-run"}, wantDryRun: "client", wantArgs: []string{"deploy/x"}},
+		{name: "--dry-run=server", args: []string{"--dry-run=server", "deploy/x"}, wantDryRun: "server", wantArgs: []string{"deploy/x"}},
+		{name: "-it is --exec", args: []string{"-it", "deploy/x"}, wantDryRun: "none", wantExec: true, wantArgs: []string{"deploy/x"}},
+		{
+			name: "a command after --", args: []string{"deploy/x", "sts/y", "--exec", "--", "ls", "-l"},
+			wantDryRun: "none", wantExec: true, wantArgs: []string{"deploy/x", "sts/y"}, wantCommand: []string{"ls", "-l"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := NewAttachOptions()
+			fs := pflag.NewFlagSet("attach", pflag.ContinueOnError)
+			o.AddFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.Complete(fs.Args(), fs.ArgsLenAtDash()); err != nil {
+				t.Fatal(err)
+			}
+			if o.DryRun != tt.wantDryRun || o.Exec != tt.wantExec || !slices.Equal(o.args, tt.wantArgs) || !slices.Equal(o.command, tt.wantCommand) {
+				t.Errorf("dry run %q, exec %v, workloads %q, command %q; want %q, %v, %q, %q",
+					o.DryRun, o.Exec, o.args, o.command, tt.wantDryRun, tt.wantExec, tt.wantArgs, tt.wantCommand)
+			}
+		})
 	}
 }

@@ -31,7 +31,7 @@ type CheckOptions struct {
 	WarnWithin time.Duration
 
 	args     []string
-	layer    generator.Config
+	layer    overlay.Config
 	problems []error
 }
 
@@ -56,7 +56,7 @@ func (o *CheckOptions) Complete(args []string) error {
 	if len(args) == 1 {
 		o.Stream = args[0]
 	}
-	var layer generator.Config
+	var layer overlay.Config
 	for _, f := range o.ValuesFiles {
 		spec, errs := readValues(f)
 		o.problems = append(o.problems, errs...)
@@ -156,8 +156,8 @@ func (o *CheckOptions) openStream(in io.Reader) (io.ReadCloser, string, error) {
 // readValues turns a Helm values file into the DebugOverlay spec the
 // debug-overlay chart would render from it: its debug-overlay key if it has
 // one (a parent chart's values), else the whole file, without "global".
-func readValues(file string) (generator.Config, []error) {
-	var cfg generator.Config
+func readValues(file string) (overlay.Config, []error) {
+	var cfg overlay.Config
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return cfg, []error{fmt.Errorf("reading --values: %w", err)}

@@ -1,5 +1,5 @@
 // Package cmd holds debug-overlay's cobra commands. Flags and files become a
-// generator.Config in one place (OverlayFlags.Config, and CheckConfig, which
+// overlay.Config in one place (OverlayFlags.Config, and CheckConfig, which
 // reads on past a problem, for check); all overlay logic lives in package
 // generator.
 //

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,7 @@ import (
 type ExplainOptions struct {
 	Overlay *OverlayFlags
 
-	layer generator.Config
+	layer overlay.Config
 }
 
 // NewExplainOptions returns the defaults.

@@ -97,7 +97,7 @@ func (o *OverlayFlags) addFlags(fs *pflag.FlagSet, live bool) {
 // Config turns the configuration file and the flags that were set into one
 // configuration layer, the file's below the flags'. It stops at the first
 // problem.
-func (o *OverlayFlags) Config() (generator.Config, error) {
+func (o *OverlayFlags) Config() (overlay.Config, error) {
 	cfg, problems := o.layer(false)
 	if len(problems) > 0 {
 		return cfg, problems[0]
@@ -107,15 +107,15 @@ func (o *OverlayFlags) Config() (generator.Config, error) {
 
 // CheckConfig is Config for check: it reads on past a problem and returns
 // every one, with what could be read.
-func (o *OverlayFlags) CheckConfig() (generator.Config, []error) {
+func (o *OverlayFlags) CheckConfig() (overlay.Config, []error) {
 	return o.layer(true)
 }
 
 // layer is the only place where --config and the flags become a Config;
 // all says whether to read on past a problem. A flag that does not parse
 // leaves every flag out.
-func (o *OverlayFlags) layer(all bool) (generator.Config, []error) {
-	var cfg generator.Config
+func (o *OverlayFlags) layer(all bool) (overlay.Config, []error) {
+	var cfg overlay.Config
 	var problems []error
 	if o.ConfigFile != "" {
 		data, err := os.ReadFile(o.ConfigFile)
@@ -148,8 +148,8 @@ func (o *OverlayFlags) layer(all bool) (generator.Config, []error) {
 
 // flagLayer is the configuration of the flags that were set. A value that
 // does not parse is a usage error.
-func (o *OverlayFlags) flagLayer() (generator.Config, error) {
-	var cfg generator.Config
+func (o *OverlayFlags) flagLayer() (overlay.Config, error) {
+	var cfg overlay.Config
 	changed := o.flags.Changed
 	if changed("enable") {
 		cfg.Enabled = &o.Enable
@@ -192,43 +192,43 @@ func (o *OverlayFlags) flagLayer() (generator.Config, error) {
 }
 
 // parseTarget reads KIND/NAME or NAME.
-func parseTarget(s string) (generator.Target, error) {
+func parseTarget(s string) (overlay.Target, error) {
 	kind, name, found := strings.Cut(s, "/")
 	if !found {
 		kind, name = "", s
 	}
 	if name == "" || strings.Contains(name, "/") {
-		return generator.Target{}, fmt.Errorf("--target %q: want KIND/NAME or NAME", s)
+		return overlay.Target{}, fmt.Errorf("--target %q: want KIND/NAME or NAME", s)
 	}
-	return generator.Target{Kind: kind, Name: name}, nil
+	return overlay.Target{Kind: kind, Name: name}, nil
 }
 
 // copyVolumeKey sets one field of a CopyVolume from a --copy-volume
 // KEY=VALUE pair; key is the field's name in the DebugOverlay schema.
 type copyVolumeKey struct {
 	key string
-	set func(cv *generator.CopyVolume, value string) error
+	set func(cv *overlay.CopyVolume, value string) error
 }
 
 // copyVolumeKeys are the keys --copy-volume takes, in the schema's order.
 var copyVolumeKeys = []copyVolumeKey{
-	{"fileMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.FileMode, v) }},
-	{"dirMode", func(cv *generator.CopyVolume, v string) error { return setPerm(&cv.DirMode, v) }},
-	{"owner", func(cv *generator.CopyVolume, v string) error {
+	{"fileMode", func(cv *overlay.CopyVolume, v string) error { return setPerm(&cv.FileMode, v) }},
+	{"dirMode", func(cv *overlay.CopyVolume, v string) error { return setPerm(&cv.DirMode, v) }},
+	{"owner", func(cv *overlay.CopyVolume, v string) error {
 		cv.Owner = overlay.Owner(v)
 		return nil
 	}},
-	{"medium", func(cv *generator.CopyVolume, v string) error {
+	{"medium", func(cv *overlay.CopyVolume, v string) error {
 		cv.Medium = overlay.Medium(v)
 		return nil
 	}},
-	{"sizeLimit", func(cv *generator.CopyVolume, v string) error {
+	{"sizeLimit", func(cv *overlay.CopyVolume, v string) error {
 		q, err := resource.ParseQuantity(v)
 		cv.SizeLimit = &q
 		return err
 	}},
-	{"rewire", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Rewire, v) }},
-	{"optional", func(cv *generator.CopyVolume, v string) error { return setBool(&cv.Optional, v) }},
+	{"rewire", func(cv *overlay.CopyVolume, v string) error { return setBool(&cv.Rewire, v) }},
+	{"optional", func(cv *overlay.CopyVolume, v string) error { return setBool(&cv.Optional, v) }},
 }
 
 func setPerm(dst **overlay.Perm, v string) error {
@@ -255,9 +255,9 @@ func copyVolumeKeyNames() string {
 // parseCopyVolume reads NAME or NAME:KEY=VALUE,...; the values are checked
 // with the rest of the configuration, except those that must first be
 // parsed (modes, sizes, booleans).
-func parseCopyVolume(s string) (generator.CopyVolume, error) {
+func parseCopyVolume(s string) (overlay.CopyVolume, error) {
 	name, opts, hasOpts := strings.Cut(s, ":")
-	cv := generator.CopyVolume{Name: name}
+	cv := overlay.CopyVolume{Name: name}
 	if name == "" || hasOpts && opts == "" {
 		return cv, fmt.Errorf("--copy-volume %q: want NAME or NAME:KEY=VALUE,...", s)
 	}
@@ -294,7 +294,7 @@ func (o *OverlayFlags) addToolFlags(fs *pflag.FlagSet) {
 }
 
 // toolConfig sets the tool and hold flags that were given on flagCfg.
-func (o *OverlayFlags) toolConfig(flagCfg *generator.Config) {
+func (o *OverlayFlags) toolConfig(flagCfg *overlay.Config) {
 	changed := o.flags.Changed
 	if changed("tools") {
 		flagCfg.Tools.Inject = &o.Tools

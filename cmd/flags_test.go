@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/debug-overlay/debug-overlay/generator"
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
@@ -28,31 +27,31 @@ spec:
 	tests := []struct {
 		name string
 		args []string
-		want generator.Config
+		want overlay.Config
 	}{
 		{
 			name: "nothing set leaves every field to the layers below",
-			want: generator.Config{},
+			want: overlay.Config{},
 		},
 		{
 			name: "enable and the common flags",
 			args: []string{"--enable", "--preset=toolbox", "--image=example/tools:1", "--profile=restricted",
 				"--native=always", "--name=dbg", "--include-hooks", "--target=deployment/api", "--target=worker-*",
 				"--copy-volume=creds", "--copy-volume=config"},
-			want: generator.Config{
+			want: overlay.Config{
 				Enabled:      ptr(true),
 				IncludeHooks: ptr(true),
-				Targets:      []generator.Target{{Kind: "deployment", Name: "api"}, {Name: "worker-*"}},
-				Sidecar: generator.Sidecar{Name: "dbg", Preset: overlay.PresetToolbox, Image: "example/tools:1",
+				Targets:      []overlay.Target{{Kind: "deployment", Name: "api"}, {Name: "worker-*"}},
+				Sidecar: overlay.Sidecar{Name: "dbg", Preset: overlay.PresetToolbox, Image: "example/tools:1",
 					Profile: overlay.ProfileRestricted, Native: overlay.NativeAlways},
-				Copy: generator.Copy{Volumes: []generator.CopyVolume{{Name: "creds"}, {Name: "config"}}},
+				Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}, {Name: "config"}}},
 			},
 		},
 		{
 			name: "copy volumes with their options",
 			args: []string{"--copy-volume=keystore:fileMode=0600,owner=app", "--copy-volume=tls:dirMode=750,owner=1000:2000",
 				"--copy-volume=cfg:medium=Memory,sizeLimit=1Mi,rewire=false,optional=true", "--copy-volume=plain"},
-			want: generator.Config{Copy: generator.Copy{Volumes: []generator.CopyVolume{
+			want: overlay.Config{Copy: overlay.Copy{Volumes: []overlay.CopyVolume{
 				{Name: "keystore", FileMode: ptr(overlay.Perm(0o600)), Owner: overlay.OwnerApp},
 				{Name: "tls", DirMode: ptr(overlay.Perm(0o750)), Owner: "1000:2000"},
 				{Name: "cfg", Medium: overlay.MediumMemory, SizeLimit: ptr(resource.MustParse("1Mi")), Rewire: ptr(false), Optional: ptr(true)},
@@ -62,17 +61,17 @@ spec:
 		{
 			name: "flags override the config file field by field",
 			args: []string{"--config", cfgFile, "--preset=toolbox"},
-			want: generator.Config{
+			want: overlay.Config{
 				Enabled: ptr(true),
-				Sidecar: generator.Sidecar{Preset: overlay.PresetToolbox, Profile: overlay.ProfileBaseline},
+				Sidecar: overlay.Sidecar{Preset: overlay.PresetToolbox, Profile: overlay.ProfileBaseline},
 			},
 		},
 		{
 			name: "--enable=false switches off what the file switched on",
 			args: []string{"--config", cfgFile, "--enable=false"},
-			want: generator.Config{
+			want: overlay.Config{
 				Enabled: ptr(false),
-				Sidecar: generator.Sidecar{Preset: overlay.PresetBusybox, Profile: overlay.ProfileBaseline},
+				Sidecar: overlay.Sidecar{Preset: overlay.PresetBusybox, Profile: overlay.ProfileBaseline},
 			},
 		},
 	}

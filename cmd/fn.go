@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,7 @@ import (
 type FnOptions struct {
 	Overlay *OverlayFlags
 
-	layer generator.Config
+	layer overlay.Config
 }
 
 // NewFnOptions returns the defaults.
@@ -49,7 +50,7 @@ func (o *FnOptions) Run(in io.Reader, out, errOut io.Writer) error {
 // above its functionConfig. Findings go into its results; warnings and
 // errors also go to stderr, since kustomize shows a function's stderr but
 // not its results.
-func runFunction(layer generator.Config, in io.Reader, out, errOut io.Writer) error {
+func runFunction(layer overlay.Config, in io.Reader, out, errOut io.Writer) error {
 	report, err := (&generator.Function{Config: layer}).Run(in, out)
 	if err != nil {
 		return err

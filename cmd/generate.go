@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 	"io/fs"
 	"os"
@@ -29,7 +30,7 @@ type GenerateOptions struct {
 	FluxRelease string
 
 	args  []string
-	layer generator.Config
+	layer overlay.Config
 }
 
 // NewGenerateOptions returns the defaults.

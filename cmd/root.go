@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -20,7 +21,7 @@ type RenderOptions struct {
 	// Explain also prints, on stderr, what each workload got.
 	Explain bool
 
-	layer generator.Config
+	layer overlay.Config
 }
 
 // NewRenderOptions returns the defaults.

@@ -3,6 +3,7 @@ package generator_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 	"sync"
 	"testing"
@@ -43,17 +44,17 @@ func benchWorkloads(n int) int {
 
 func benchConfigs() []struct {
 	name string
-	cfg  generator.Config
+	cfg  overlay.Config
 } {
 	on, off := true, false
 	return []struct {
 		name string
-		cfg  generator.Config
+		cfg  overlay.Config
 	}{
-		{"enabled", generator.Config{Enabled: &on}},
-		{"enabled+copy", generator.Config{Enabled: &on, Copy: generator.Copy{
-			Volumes: []generator.CopyVolume{{Name: streamgen.CopyVolume}}}}},
-		{"disabled", generator.Config{Enabled: &off}},
+		{"enabled", overlay.Config{Enabled: &on}},
+		{"enabled+copy", overlay.Config{Enabled: &on, Copy: overlay.Copy{
+			Volumes: []overlay.CopyVolume{{Name: streamgen.CopyVolume}}}}},
+		{"disabled", overlay.Config{Enabled: &off}},
 	}
 }
 
@@ -98,8 +99,8 @@ func BenchmarkStrip(b *testing.B) {
 	on := true
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
-			r := &generator.Renderer{TempDir: b.TempDir(), Config: generator.Config{Enabled: &on,
-				Copy: generator.Copy{Volumes: []generator.CopyVolume{{Name: streamgen.CopyVolume}}}}}
+			r := &generator.Renderer{TempDir: b.TempDir(), Config: overlay.Config{Enabled: &on,
+				Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: streamgen.CopyVolume}}}}}
 			var rendered bytes.Buffer
 			if _, err := r.Render(bytes.NewReader(benchStream(n)), &rendered); err != nil {
 				b.Fatal(err)

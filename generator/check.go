@@ -12,7 +12,7 @@ import (
 type CheckReport struct {
 	// Config is the merged configuration, defaults applied, as far as it
 	// could be read.
-	Config Config
+	Config overlay.Config
 	// Problems lists everything that makes Render fail, one error each:
 	// configuration problems first, then documents in stream order, then
 	// targets and copy volumes that matched nothing.

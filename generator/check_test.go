@@ -33,7 +33,7 @@ func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		stream   string
-		config   Config // r.Config
+		config   overlay.Config // r.Config
 		problems []string
 		findings []string
 		checked  bool
@@ -80,14 +80,14 @@ func TestCheck(t *testing.T) {
 		{
 			name:     "r.Config layered above the stream",
 			stream:   checkStatefulSet,
-			config:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
+			config:   overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
 			problems: []string{`spec.copy.volumes[0]: no selected workload has a volume named "nope"`},
 			checked:  true,
 		},
 		{
 			name:   "a refused copy is not also a missing one",
 			stream: checkStatefulSet,
-			config: Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "keystore", Owner: overlay.OwnerApp}, {Name: "nope"}}}},
+			config: overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "keystore", Owner: overlay.OwnerApp}, {Name: "nope"}}}},
 			problems: []string{
 				`document 1 (StatefulSet app) from app/templates/sts.yaml: spec.template.spec: copy.volumes[0].owner: app, but container "app" has no runAsUser`,
 				`spec.copy.volumes[1]: no selected workload has a volume named "nope"`,
@@ -97,7 +97,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:     "nothing selected is a warning",
 			stream:   "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
-			config:   Config{Enabled: ptr.To(true)},
+			config:   overlay.Config{Enabled: ptr.To(true)},
 			findings: []string{"the overlay is enabled but no workload in the stream was selected"},
 			checked:  true,
 		},

@@ -3,6 +3,7 @@ package generator_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"os"
 	"strings"
 
@@ -38,7 +39,7 @@ spec:
 
 func ExampleRenderer_Render() {
 	enabled := true
-	r := generator.Renderer{Config: generator.Config{Enabled: &enabled}}
+	r := generator.Renderer{Config: overlay.Config{Enabled: &enabled}}
 	report, err := r.Render(strings.NewReader(exampleDeployment), os.Stdout)
 	if err != nil {
 		fmt.Println("error:", err)
@@ -102,7 +103,7 @@ func ExampleRenderer_Render() {
 
 func ExampleStripper_Strip() {
 	enabled := true
-	r := generator.Renderer{Config: generator.Config{Enabled: &enabled}}
+	r := generator.Renderer{Config: overlay.Config{Enabled: &enabled}}
 	var overlaid bytes.Buffer
 	if _, err := r.Render(strings.NewReader(exampleDeployment), &overlaid); err != nil {
 		fmt.Println("error:", err)
@@ -148,7 +149,7 @@ func ExampleStripper_Strip() {
 }
 
 func ExampleWorkload_ExecCommand() {
-	for _, w := range []generator.Workload{
+	for _, w := range []overlay.Workload{
 		{Kind: "Deployment", Namespace: "shop", Name: "api", Container: "debug", Shell: "ash"},
 		{Kind: "StatefulSet", Name: "db", Container: "debug", Shell: "bash"},
 		{Kind: "CronJob", Name: "backup", Container: "debug", Shell: "sh"},

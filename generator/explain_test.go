@@ -14,7 +14,7 @@ import (
 )
 
 func TestReportExplain(t *testing.T) {
-	enabled := overlay.Default().Merge(Config{Enabled: ptr.To(true)})
+	enabled := overlay.Default().Merge(overlay.Config{Enabled: ptr.To(true)})
 	tests := []struct {
 		name   string
 		report Report
@@ -28,7 +28,7 @@ func TestReportExplain(t *testing.T) {
 		{
 			name: "expires and reason, with the time left",
 			report: Report{
-				Config: enabled.Merge(Config{Expires: "2026-12-01T15:30:00Z", Reason: "INC-4711, alice", OnExpiry: overlay.ExpiryStrip}),
+				Config: enabled.Merge(overlay.Config{Expires: "2026-12-01T15:30:00Z", Reason: "INC-4711, alice", OnExpiry: overlay.ExpiryStrip}),
 				Now:    time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
 			},
 			want: "Expires 2026-12-01T15:30:00Z (in 3h30m0s), then onExpiry strip\nReason: INC-4711, alice\n",
@@ -37,7 +37,7 @@ func TestReportExplain(t *testing.T) {
 			name: "workloads and a warning",
 			report: Report{
 				Config: enabled,
-				Workloads: []Workload{
+				Workloads: []overlay.Workload{
 					{
 						Kind: "Deployment", Namespace: "shop", Name: "api", Source: "shop/templates/api.yaml",
 						Container: "debug", Shell: "ash", Mounts: []string{"/etc/api", "/keys"},

@@ -40,7 +40,7 @@ func addGoldenSeeds(f *testing.F) {
 func FuzzRender(f *testing.F) {
 	addGoldenSeeds(f)
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a}], volumes: [{name: config, secret: {secretName: s}}]}\n"))
-	configs := []Config{
+	configs := []overlay.Config{
 		{Enabled: ptr.To(true)},
 		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "config"}}}},
 		{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{

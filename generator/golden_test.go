@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"errors"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,12 +44,12 @@ func goldenCases(t *testing.T) []goldenCase {
 }
 
 // goldenConfig reads a case's config.yaml, or returns the --enable layer.
-func goldenConfig(t *testing.T, dir string) Config {
+func goldenConfig(t *testing.T, dir string) overlay.Config {
 	t.Helper()
 	file := filepath.Join(dir, "config.yaml")
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Config{Enabled: ptr.To(true)}
+		return overlay.Config{Enabled: ptr.To(true)}
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -138,7 +138,7 @@ var commentLine = regexp.MustCompile(`(?m)^[ \t]*#.*$`)
 func testNow() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
 
 // render runs a Renderer over a string.
-func render(cfg Config, in []byte) ([]byte, *Report, error) {
+func render(cfg overlay.Config, in []byte) ([]byte, *Report, error) {
 	var out bytes.Buffer
 	r := Renderer{Config: cfg, Now: testNow}
 	report, err := r.Render(bytes.NewReader(in), &out)
@@ -146,7 +146,7 @@ func render(cfg Config, in []byte) ([]byte, *Report, error) {
 }
 
 // strip runs the zero Stripper (plus kinds) over a string.
-func strip(kinds []WorkloadKind, in []byte) ([]byte, int, error) {
+func strip(kinds []overlay.WorkloadKind, in []byte) ([]byte, int, error) {
 	var out bytes.Buffer
 	s := Stripper{Kinds: kinds}
 	n, err := s.Strip(bytes.NewReader(in), &out)
@@ -177,7 +177,7 @@ func secretValues(objs []any) []string {
 // checkInvariants asserts what must hold for every successful render of in
 // into out (report is what Render returned; kinds the custom kinds, for
 // Strip), and returns the problems found.
-func checkInvariants(in, out []byte, report *Report, kinds []WorkloadKind) []string {
+func checkInvariants(in, out []byte, report *Report, kinds []overlay.WorkloadKind) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	table := overlay.NewKindTable(kinds)
@@ -315,7 +315,7 @@ type overlaidPod struct {
 
 // overlaidPodSpecs decodes the pod spec of every document of a stream that
 // carries the status annotation.
-func overlaidPodSpecs(stream []byte, kinds []WorkloadKind) []overlaidPod {
+func overlaidPodSpecs(stream []byte, kinds []overlay.WorkloadKind) []overlaidPod {
 	var pods []overlaidPod
 	table := overlay.NewKindTable(kinds)
 	for i, raw := range splitRaw(stream) {

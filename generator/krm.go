@@ -48,7 +48,7 @@ const sniffSize = 64 << 10
 // order; only the pod templates of selected workloads change.
 type Function struct {
 	// Config is layered above the functionConfig: flags and --config.
-	Config Config
+	Config overlay.Config
 	// Now is the clock that says whether the overlay expired.
 	Now Clock
 }
@@ -186,7 +186,7 @@ func failure(item *kyaml.RNode, err error) krmError {
 // DebugOverlay object among the items (consumed), then the
 // functionConfig. It returns the other items, FunctionCheck objects marked
 // local-config.
-func configLayers(rl *ResourceList) (layers []Config, items []*kyaml.RNode, errs []krmError) {
+func configLayers(rl *ResourceList) (layers []overlay.Config, items []*kyaml.RNode, errs []krmError) {
 	var configs []*kyaml.RNode
 	for _, item := range rl.Items {
 		meta := krmMeta(item)
@@ -354,7 +354,7 @@ func krmResult(severity Severity, msg string, item *kyaml.RNode) *Result {
 
 // workloadResult is the info result for one overlaid workload: what it got
 // and how to open a shell in it.
-func workloadResult(w Workload, items []*kyaml.RNode) *Result {
+func workloadResult(w overlay.Workload, items []*kyaml.RNode) *Result {
 	var b strings.Builder
 	mode := "sidecar"
 	if w.Native {

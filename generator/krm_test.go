@@ -140,7 +140,7 @@ func TestFunction(t *testing.T) {
 	tests := []struct {
 		name        string
 		input       string
-		layer       Config
+		layer       overlay.Config
 		wantErr     string // substring; "" means success
 		wantResults Results
 		check       func(t *testing.T, o krmOutput)
@@ -180,7 +180,7 @@ func TestFunction(t *testing.T) {
 		{
 			name:        "flags are layered above the functionConfig",
 			input:       resourceList(debugOverlay("enabled: false"), krmDeployment),
-			layer:       Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
+			layer:       overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
 			wantResults: Results{overlaid},
 		},
 		{

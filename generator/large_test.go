@@ -78,7 +78,7 @@ func TestRenderLargeConfigMapPassesThrough(t *testing.T) {
 	in := append(append([]byte{}, cm...), deploy...)
 
 	start := time.Now()
-	out, report, err := render(Config{Enabled: ptr.To(true)}, in)
+	out, report, err := render(overlay.Config{Enabled: ptr.To(true)}, in)
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
@@ -117,7 +117,7 @@ func TestRenderLongAnnotation(t *testing.T) {
 			in := annotatedDeployment(value)
 
 			start := time.Now()
-			out, report, err := render(Config{Enabled: ptr.To(true)}, in)
+			out, report, err := render(overlay.Config{Enabled: ptr.To(true)}, in)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}

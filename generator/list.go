@@ -25,15 +25,15 @@ type Listed struct {
 // DebugOverlay document < over, validated. It reads what selection looks
 // at, as Kubernetes reads it; nothing is overlaid. Live mode (attach)
 // starts here.
-func ListWorkloads(in io.Reader, base, over Config) (Config, []Listed, error) {
+func ListWorkloads(in io.Reader, base, over overlay.Config) (overlay.Config, []Listed, error) {
 	inp, configs, err := readConfigured(in, "", DefaultMemoryLimit)
 	if err != nil {
-		return Config{}, nil, err
+		return overlay.Config{}, nil, err
 	}
 	defer inp.Close()
-	cfg, err := Resolve(append(append([]Config{base}, specs(configs)...), over)...)
+	cfg, err := Resolve(append(append([]overlay.Config{base}, specs(configs)...), over)...)
 	if err != nil {
-		return Config{}, nil, err
+		return overlay.Config{}, nil, err
 	}
 	kinds := overlay.NewKindTable(cfg.Kinds)
 	var out []Listed

@@ -52,8 +52,8 @@ spec:
   sidecar: {preset: busybox}
   targets: [{kind: Deployment, containers: [web]}, {kind: StatefulSet}]
 `
-	base := Config{Sidecar: overlay.Sidecar{Preset: overlay.PresetToolbox, Profile: overlay.ProfileBaseline}}
-	over := Config{Sidecar: overlay.Sidecar{Profile: overlay.ProfileRestricted}}
+	base := overlay.Config{Sidecar: overlay.Sidecar{Preset: overlay.PresetToolbox, Profile: overlay.ProfileBaseline}}
+	over := overlay.Config{Sidecar: overlay.Sidecar{Profile: overlay.ProfileRestricted}}
 	cfg, listed, err := ListWorkloads(strings.NewReader(in), base, over)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ spec:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("listed (-want +got):\n%s", diff)
 	}
-	if _, _, err := ListWorkloads(strings.NewReader(in), Config{Sidecar: overlay.Sidecar{Profile: "nope"}}, Config{}); err == nil || !strings.Contains(err.Error(), `unknown profile "nope"`) {
+	if _, _, err := ListWorkloads(strings.NewReader(in), overlay.Config{Sidecar: overlay.Sidecar{Profile: "nope"}}, overlay.Config{}); err == nil || !strings.Contains(err.Error(), `unknown profile "nope"`) {
 		t.Errorf("an invalid base: err %v", err)
 	}
 }

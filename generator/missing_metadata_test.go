@@ -61,7 +61,7 @@ spec:
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, report, err := render(Config{Enabled: ptr.To(true)}, []byte(tc.in))
+			out, report, err := render(overlay.Config{Enabled: ptr.To(true)}, []byte(tc.in))
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}

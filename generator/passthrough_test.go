@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +25,7 @@ const oddCase = "testdata/golden/unselected-odd-yaml"
 // oddNames are the unselected workloads of oddCase.
 var oddNames = []string{"x-test-connection", "worker", "x-migrate", "db"}
 
-func readOddCase(t *testing.T) ([]byte, Config) {
+func readOddCase(t *testing.T) ([]byte, overlay.Config) {
 	t.Helper()
 	in, err := os.ReadFile(filepath.Join(oddCase, "input.yaml"))
 	if err != nil {
@@ -185,7 +186,7 @@ func TestIncludeHooksWithoutHooksUnderHelm4(t *testing.T) {
 		{name: "helm 3 sends no hooks ever", stream: helm3, hooks: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, report, err := render(Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(tc.hooks)}, []byte(tc.stream))
+			_, report, err := render(overlay.Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(tc.hooks)}, []byte(tc.stream))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -79,7 +79,7 @@ type PatchOp struct {
 // makes the overlaid object of the input object. It reads the whole stream
 // into memory. A disabled overlay is an error: there would be nothing to
 // generate.
-func GeneratePatches(in io.Reader, layer Config) (*PatchSet, error) {
+func GeneratePatches(in io.Reader, layer overlay.Config) (*PatchSet, error) {
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return nil, fmt.Errorf("reading input: %w", err)
@@ -565,7 +565,7 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		pr.Kustomize.Patches = append(pr.Kustomize.Patches, kustomizePatch{Patch: string(ops), Target: p.Target})
 	}
 	hr.Spec.PostRenderers = []postRenderer{pr}
-	if slices.ContainsFunc(s.Report.Workloads, func(w Workload) bool { return w.Hook }) {
+	if slices.ContainsFunc(s.Report.Workloads, func(w overlay.Workload) bool { return w.Hook }) {
 		// Patches of hooks apply only when hooks are post-rendered; unset,
 		// the strategy depends on a controller feature gate (nohooks under
 		// UseHelm3Defaults), which would skip them without a word.

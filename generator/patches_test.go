@@ -203,7 +203,7 @@ metadata:
 spec:
   enabled: true
 `
-	set, err := GeneratePatches(strings.NewReader(stream), Config{})
+	set, err := GeneratePatches(strings.NewReader(stream), overlay.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,13 +304,13 @@ func TestGeneratePatchesErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		stream  string
-		layer   Config
+		layer   overlay.Config
 		wantErr string
 	}{
 		{name: "a disabled overlay has nothing to generate", stream: pod, wantErr: "the overlay is disabled"},
 		{
 			name: "the overlay's own errors", stream: pod,
-			layer:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
+			layer:   overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}},
 			wantErr: `no selected workload has a volume named "nope"`,
 		},
 	}
@@ -326,11 +326,11 @@ func TestGeneratePatchesErrors(t *testing.T) {
 
 // goldenLayer reads a golden case's config.yaml, or returns the --enable
 // layer, as the golden test does.
-func goldenLayer(t *testing.T, dir string) Config {
+func goldenLayer(t *testing.T, dir string) overlay.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return Config{Enabled: ptr.To(true)}
+		return overlay.Config{Enabled: ptr.To(true)}
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +432,7 @@ func TestFluxPinsTheStrategyForHooks(t *testing.T) {
 	const stream = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n" +
 		"spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: m\n"
 	for _, hooks := range []bool{false, true} {
-		cfg := Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(hooks)}
+		cfg := overlay.Config{Enabled: ptr.To(true), IncludeHooks: ptr.To(hooks)}
 		set, err := GeneratePatches(strings.NewReader(stream+"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: p\n      image: p\n"), cfg)
 		if err != nil {
 			t.Fatal(err)

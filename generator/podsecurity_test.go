@@ -20,7 +20,7 @@ func TestAutoExplain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, report, err := render(Config{Enabled: ptr.To(true), Sidecar: Sidecar{Profile: overlay.ProfileAuto}}, input)
+	_, report, err := render(overlay.Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Profile: overlay.ProfileAuto}}, input)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +85,11 @@ func TestAutoCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := (&Renderer{Config: Config{Enabled: ptr.To(true), Sidecar: Sidecar{Profile: overlay.ProfileAuto}}}).Check(strings.NewReader(string(input)))
+	rep, err := (&Renderer{Config: overlay.Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Profile: overlay.ProfileAuto}}}).Check(strings.NewReader(string(input)))
 	if err != nil || !rep.Checked || len(rep.Problems) > 0 || len(rep.Findings) > 0 || rep.Config.Sidecar.Profile != overlay.ProfileAuto {
 		t.Errorf("check with auto: %v, checked %v, problems %v, findings %v, profile %s", err, rep.Checked, rep.Problems, rep.Findings, rep.Config.Sidecar.Profile)
 	}
-	rep, err = (&Renderer{Config: Config{Enabled: ptr.To(true)}}).Check(strings.NewReader(string(input)))
+	rep, err = (&Renderer{Config: overlay.Config{Enabled: ptr.To(true)}}).Check(strings.NewReader(string(input)))
 	var warned []string
 	for _, f := range rep.Findings {
 		warned = append(warned, f.String())

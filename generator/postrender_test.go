@@ -24,7 +24,7 @@ spec:
     - name: app
       image: example/app:1
 `
-	var pr postrender.PostRenderer = &Renderer{Config: Config{Enabled: ptr.To(true)}}
+	var pr postrender.PostRenderer = &Renderer{Config: overlay.Config{Enabled: ptr.To(true)}}
 	out, err := pr.Run(bytes.NewBufferString(in))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ spec:
 		t.Errorf("disabled Run changed the stream:\n%s", out.String())
 	}
 
-	bad := &Renderer{Config: Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}}}
+	bad := &Renderer{Config: overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "nope"}}}}}
 	if out, err := bad.Run(bytes.NewBufferString(in)); err == nil || out != nil {
 		t.Errorf("Run with a missing copy volume = %v, %v; want nil and an error", out, err)
 	}

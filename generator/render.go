@@ -22,7 +22,7 @@ const maxErrors = 20
 type Renderer struct {
 	// Config is layered above the stream's DebugOverlay document: the final
 	// configuration is Default() < stream document < Config.
-	Config Config
+	Config overlay.Config
 	// TempDir holds spool files; empty means os.TempDir().
 	TempDir string
 	// MemoryLimit is DefaultMemoryLimit when zero.
@@ -39,9 +39,9 @@ type Renderer struct {
 // Report says what a render did.
 type Report struct {
 	// Config is the configuration in effect, defaults applied.
-	Config Config
+	Config overlay.Config
 	// Workloads lists the overlaid workloads, in stream order.
-	Workloads []Workload
+	Workloads []overlay.Workload
 	// Findings are warnings: harmless, but worth telling.
 	Findings []Finding
 	// Now is the time the render took as the present.
@@ -170,8 +170,8 @@ func readConfigured(in io.Reader, tempDir string, limit int64) (*input, []*overl
 }
 
 // specs returns the configurations of DebugOverlay objects.
-func specs(objs []*overlay.DebugOverlay) []Config {
-	out := make([]Config, len(objs))
+func specs(objs []*overlay.DebugOverlay) []overlay.Config {
+	out := make([]overlay.Config, len(objs))
 	for i, o := range objs {
 		out[i] = o.Spec
 	}

@@ -15,7 +15,7 @@ import (
 // the result. It returns the merged configuration even when it is invalid
 // (Check reports on it); the error is then a *ConfigError with every
 // problem.
-func Resolve(layers ...Config) (Config, error) {
+func Resolve(layers ...overlay.Config) (overlay.Config, error) {
 	cfg := overlay.Default()
 	for _, l := range layers {
 		cfg = cfg.Merge(l)
@@ -66,7 +66,7 @@ type activation struct {
 
 // activate judges cfg at now: a disabled overlay does nothing; an expired
 // one fails (onExpiry fail), is left out (strip) or goes on (warn).
-func activate(cfg Config, now time.Time) (activation, error) {
+func activate(cfg overlay.Config, now time.Time) (activation, error) {
 	if !cfg.IsEnabled() {
 		return activation{}, nil
 	}

@@ -29,7 +29,7 @@ func TestRestrictedProfileRender(t *testing.T) {
 		{name: "container user", input: pod("", "      securityContext:\n        runAsUser: 2000\n"), wantUID: 2000},
 		{name: "root pod user is not used", input: pod("  securityContext:\n    runAsUser: 0\n", ""), wantUID: 65532},
 	}
-	cfg := Config{Enabled: ptr.To(true), Sidecar: Sidecar{Profile: overlay.ProfileRestricted}, Copy: Copy{Volumes: []CopyVolume{{Name: "keys"}}}}
+	cfg := overlay.Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Profile: overlay.ProfileRestricted}, Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "keys"}}}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, _, err := render(cfg, []byte(tt.input))

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"bytes"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/generator"
@@ -17,8 +18,8 @@ func TestStripGivesBackTheBytes(t *testing.T) {
 	on := true
 	configs := append(benchConfigs(), struct {
 		name string
-		cfg  generator.Config
-	}{"enabled+tools", generator.Config{Enabled: &on, Tools: generator.Tools{Inject: &on}}})
+		cfg  overlay.Config
+	}{"enabled+tools", overlay.Config{Enabled: &on, Tools: overlay.Tools{Inject: &on}}})
 	for _, c := range configs {
 		if !c.cfg.IsEnabled() {
 			continue

@@ -19,7 +19,7 @@ import (
 // the KRM function) and whichever filter its mode chose: what the
 // configuration asked and what the stream had of it, and the report.
 type run struct {
-	cfg      Config
+	cfg      overlay.Config
 	kinds    overlay.KindTable
 	overlay  *overlay.Overlay
 	report   *Report

@@ -19,7 +19,7 @@ import (
 // tree road only, and returns what differs: the objects, the report's
 // workloads and findings, the error. It also returns how many workloads
 // the fast road spliced.
-func renderBoth(cfg Config, in []byte) (problems []string, spliced, overlaid int) {
+func renderBoth(cfg overlay.Config, in []byte) (problems []string, spliced, overlaid int) {
 	var fast, tree bytes.Buffer
 	fr, ferr := (&Renderer{Config: cfg, Now: testNow}).Render(bytes.NewReader(in), &fast)
 	tr, terr := (&Renderer{Config: cfg, treeOnly: true, Now: testNow}).Render(bytes.NewReader(in), &tree)
@@ -120,7 +120,7 @@ spec:
       - name: data
         emptyDir: {}
 `)
-	cfg := Config{Enabled: ptr.To(true)}
+	cfg := overlay.Config{Enabled: ptr.To(true)}
 	out, report, err := render(cfg, in)
 	if err != nil {
 		t.Fatal(err)
@@ -141,10 +141,10 @@ spec:
 // TestSpliceShapes: every shape of pod spec the fast road edits gives what
 // the tree road gives, and takes the fast road.
 func TestSpliceShapes(t *testing.T) {
-	copyTLS := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "tls"}}}}
+	copyTLS := overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "tls"}}}}
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  overlay.Config
 		doc  string
 	}{
 		{"helm style", copyTLS, `apiVersion: apps/v1
@@ -189,7 +189,7 @@ spec:
           run
           it
 `},
-		{"no final newline", Config{Enabled: ptr.To(true)}, `apiVersion: v1
+		{"no final newline", overlay.Config{Enabled: ptr.To(true)}, `apiVersion: v1
 kind: Pod
 metadata:
   name: pod
@@ -219,7 +219,7 @@ spec:
           secretName: tls
       ephemeralContainers:
 `},
-		{"null init containers last", Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Native: overlay.NativeAlways}}, `apiVersion: v1
+		{"null init containers last", overlay.Config{Enabled: ptr.To(true), Sidecar: overlay.Sidecar{Native: overlay.NativeAlways}}, `apiVersion: v1
 kind: Pod
 metadata:
   name: pod
@@ -229,7 +229,7 @@ spec:
   - name: app
   initContainers: ~
 `},
-		{"windows in flow style", Config{Enabled: ptr.To(true)}, `apiVersion: v1
+		{"windows in flow style", overlay.Config{Enabled: ptr.To(true)}, `apiVersion: v1
 kind: Pod
 metadata:
   name: app
@@ -238,7 +238,7 @@ spec:
   containers:
   - name: app
 `},
-		{"metadata without annotations", Config{Enabled: ptr.To(true)}, `apiVersion: apps/v1
+		{"metadata without annotations", overlay.Config{Enabled: ptr.To(true)}, `apiVersion: apps/v1
 kind: DaemonSet
 metadata:
   name: ds

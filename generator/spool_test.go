@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/internal/stream"
@@ -20,7 +21,7 @@ func TestRenderSpooled(t *testing.T) {
 		s, _ := g.Next()
 		in = append(in, bytes.Join(rawWithoutConfigs(t, s), nil)...)
 	}
-	cfg := Config{Enabled: ptr.To(true)}
+	cfg := overlay.Config{Enabled: ptr.To(true)}
 	var mem, file bytes.Buffer
 	if _, err := (&Renderer{Config: cfg}).Render(bytes.NewReader(in), &mem); err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func TestRenderStreamInvariants(t *testing.T) {
 	tests := []struct {
 		name  string
 		input string
-		cfg   Config
+		cfg   overlay.Config
 		// keep lists text that must survive in the output, such as comments
 		// of changed documents.
 		keep []string
@@ -96,33 +96,33 @@ func TestRenderStreamInvariants(t *testing.T) {
 		{
 			name:  "config document in the middle, with a copy",
 			input: streamDeployment + streamConfig + streamSecret + streamService,
-			cfg:   Config{Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
+			cfg:   overlay.Config{Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}},
 			keep:  []string{"# the Secret below", "# head comment of containers"},
 			want:  []string{"Deployment", "Secret", "Service"},
 		},
 		{
 			name:  "no config document, enabled by the layer",
 			input: streamService + streamDeployment + streamDeployment + streamService,
-			cfg:   Config{Enabled: ptr.To(true)},
+			cfg:   overlay.Config{Enabled: ptr.To(true)},
 			want:  []string{"Service", "Deployment", "Deployment", "Service"},
 		},
 		{
 			name:  "disabled by the layer above the stream's document",
 			input: streamDeployment + streamConfig + streamService,
-			cfg:   Config{Enabled: ptr.To(false)},
+			cfg:   overlay.Config{Enabled: ptr.To(false)},
 			want:  []string{"Deployment", "Service"},
 		},
 		{
 			name:  "first document without a separator",
 			input: strings.TrimPrefix(streamDeployment, "---\n") + streamService,
-			cfg:   Config{Enabled: ptr.To(true)},
+			cfg:   overlay.Config{Enabled: ptr.To(true)},
 			keep:  []string{"# the Secret below"},
 			want:  []string{"Deployment", "Service"},
 		},
 		{
 			name:  "last document without a final newline",
 			input: streamService + strings.TrimSuffix(streamDeployment, "\n"),
-			cfg:   Config{Enabled: ptr.To(true)},
+			cfg:   overlay.Config{Enabled: ptr.To(true)},
 			want:  []string{"Service", "Deployment"},
 		},
 	}
@@ -215,27 +215,27 @@ spec:
           emptyDir: {}
 `
 	}
-	copyCreds := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
+	copyCreds := overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
 	tests := []struct {
 		name    string
 		input   string
-		cfg     Config
+		cfg     overlay.Config
 		wantErr bool
 	}{
 		{name: "secret first, copied", input: secret + deployment(""), cfg: copyCreds},
 		{name: "secret last, copied", input: deployment("") + secret, cfg: copyCreds},
 		{name: "JSON secret, copied", input: jsonSecret + deployment(""), cfg: copyCreds},
 		{name: "secret, with a warning", input: secret + deployment(`          mountPropagation: Bidirectional`), cfg: copyCreds},
-		{name: "overlay disabled", input: secret + deployment(""), cfg: Config{Enabled: ptr.To(false)}},
+		{name: "overlay disabled", input: secret + deployment(""), cfg: overlay.Config{Enabled: ptr.To(false)}},
 		{
 			name:  "target that matches nothing",
 			input: secret + deployment(""),
-			cfg:   Config{Enabled: ptr.To(true), Targets: []overlay.Target{{Name: "creds"}}}, wantErr: true,
+			cfg:   overlay.Config{Enabled: ptr.To(true), Targets: []overlay.Target{{Name: "creds"}}}, wantErr: true,
 		},
 		{
 			name:  "copy of an emptyDir",
 			input: secret + deployment(""),
-			cfg:   Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "cache"}}}}, wantErr: true,
+			cfg:   overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "cache"}}}}, wantErr: true,
 		},
 		{
 			name:    "broken workload after the secret",
@@ -310,7 +310,7 @@ spec:
 // output in one way.
 func TestCheckInvariantsCatchesBrokenOutput(t *testing.T) {
 	input := []byte(streamSecret + streamDeployment + streamService + streamConfig)
-	good, report, err := render(Config{}, input)
+	good, report, err := render(overlay.Config{}, input)
 	if err != nil {
 		t.Fatal(err)
 	}

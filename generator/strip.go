@@ -20,7 +20,7 @@ import (
 // documents included). Its zero value knows the built-in kinds.
 type Stripper struct {
 	// Kinds adds pod-bearing kinds, as Config.Kinds does.
-	Kinds       []WorkloadKind
+	Kinds       []overlay.WorkloadKind
 	TempDir     string
 	MemoryLimit int64
 }

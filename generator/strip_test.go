@@ -11,7 +11,7 @@ import (
 )
 
 func TestStrip(t *testing.T) {
-	enabled := Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
+	enabled := overlay.Config{Enabled: ptr.To(true), Copy: overlay.Copy{Volumes: []overlay.CopyVolume{{Name: "creds"}}}}
 	overlaid, _, err := render(enabled, []byte(streamDeployment+streamService))
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestGoldenExpectedAccepted(t *testing.T) {
 // any object.
 func goldenCase(t *testing.T, dir, ns string) bool {
 	expected := readFile(t, filepath.Join(dir, "expected.yaml"))
-	var kinds []generator.WorkloadKind
+	var kinds []overlay.WorkloadKind
 	if data, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil {
 		obj, err := generator.ParseDebugOverlay(data, "config.yaml")
 		if err != nil {
@@ -118,7 +118,7 @@ type batch struct {
 // sent as a PodTemplate holding their pod template, which the server
 // validates as it would a Deployment's; other kinds the server does not
 // serve, and DebugOverlay documents, are left out.
-func prepare(t *testing.T, stream []byte, kinds []generator.WorkloadKind, ns string) []batch {
+func prepare(t *testing.T, stream []byte, kinds []overlay.WorkloadKind, ns string) []batch {
 	t.Helper()
 	var batches []batch
 	changed := false
@@ -207,7 +207,7 @@ func describe(batches []batch) string {
 }
 
 // customKind finds a configured kind that is not built in.
-func customKind(kinds []generator.WorkloadKind, apiVersion, kind string) (generator.WorkloadKind, bool) {
+func customKind(kinds []overlay.WorkloadKind, apiVersion, kind string) (overlay.WorkloadKind, bool) {
 	group := ""
 	if i := strings.LastIndexByte(apiVersion, '/'); i >= 0 {
 		group = apiVersion[:i]
@@ -217,11 +217,11 @@ func customKind(kinds []generator.WorkloadKind, apiVersion, kind string) (genera
 			return k, true
 		}
 	}
-	return generator.WorkloadKind{}, false
+	return overlay.WorkloadKind{}, false
 }
 
 // asPodTemplate wraps the pod template of a custom resource in a PodTemplate.
-func asPodTemplate(t *testing.T, doc []byte, k generator.WorkloadKind, name string) []byte {
+func asPodTemplate(t *testing.T, doc []byte, k overlay.WorkloadKind, name string) []byte {
 	t.Helper()
 	var obj map[string]any
 	if err := yaml.Unmarshal(doc, &obj); err != nil {

@@ -37,7 +37,7 @@ func TestReportExplain(t *testing.T) {
 			name: "workloads and a warning",
 			report: Report{
 				Config: enabled,
-				Workloads: []overlay.Workload{
+				Workloads: []overlay.Overlaid{
 					{
 						Kind: "Deployment", Namespace: "shop", Name: "api", Source: "shop/templates/api.yaml",
 						Container: "debug", Shell: "ash", Mounts: []string{"/etc/api", "/keys"},

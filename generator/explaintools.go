@@ -11,7 +11,7 @@ import (
 // get a shell in the app's containers through them, and, for a twin that
 // holds containers, how to run each held program by hand and release a
 // held init container (issue 26).
-func explainTools(b *strings.Builder, wl overlay.Workload, cfg overlay.Config) {
+func explainTools(b *strings.Builder, wl overlay.Overlaid, cfg overlay.Config) {
 	if len(wl.Tools) == 0 {
 		return
 	}

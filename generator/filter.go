@@ -30,7 +30,7 @@ func (st *run) newFilter(bodies func(func(body []byte)) error) (filter, error) {
 	if st.cfg.Mode != overlay.ModeTwin {
 		return inPlace{st}, nil
 	}
-	rel := overlay.Release{Objects: map[string]bool{}}
+	rel := overlay.TwinContext{Objects: map[string]bool{}}
 	err := bodies(func(body []byte) { addToRelease(&rel, body) })
 	return &twins{run: st, release: rel}, err
 }
@@ -74,7 +74,7 @@ func (f inPlace) item(e entry, obj *yaml.Node) ([]*yaml.Node, error) {
 // (ModeTwin); a twin of an earlier run is dropped, as it is made anew.
 type twins struct {
 	*run
-	release overlay.Release
+	release overlay.TwinContext
 }
 
 func (f *twins) document(e entry, raw []byte) ([]byte, error) {

@@ -354,7 +354,7 @@ func krmResult(severity Severity, msg string, item *kyaml.RNode) *Result {
 
 // workloadResult is the info result for one overlaid workload: what it got
 // and how to open a shell in it.
-func workloadResult(w overlay.Workload, items []*kyaml.RNode) *Result {
+func workloadResult(w overlay.Overlaid, items []*kyaml.RNode) *Result {
 	var b strings.Builder
 	mode := "sidecar"
 	if w.Native {

@@ -40,11 +40,11 @@ type PatchSet struct {
 	Manifests []byte
 	// Twins are, in twin mode, the twins the overlay adds: new objects,
 	// which the Component lists as resources.
-	Twins []Twin
+	Twins []TwinDocument
 }
 
-// Twin is a twin object of twin mode, as a document.
-type Twin struct {
+// TwinDocument is a twin object of twin mode, as a document.
+type TwinDocument struct {
 	Kind, Name string
 	YAML       []byte
 }
@@ -115,7 +115,7 @@ func GeneratePatches(in io.Reader, layer overlay.Config) (*PatchSet, error) {
 	for _, raw := range output {
 		if bytes.Contains(raw, twinMarker) {
 			if obj, err := patchParseObject(raw); err == nil && podedit.IsTwin(obj) {
-				set.Twins = append(set.Twins, Twin{Kind: yamltree.Value(yamltree.MapGet(obj, "kind")),
+				set.Twins = append(set.Twins, TwinDocument{Kind: yamltree.Value(yamltree.MapGet(obj, "kind")),
 					Name: yamltree.Value(yamltree.MapPath(obj, "metadata", "name")), YAML: raw})
 				continue
 			}
@@ -565,7 +565,7 @@ func (s *PatchSet) FluxHelmRelease(name, namespace string) ([]byte, error) {
 		pr.Kustomize.Patches = append(pr.Kustomize.Patches, kustomizePatch{Patch: string(ops), Target: p.Target})
 	}
 	hr.Spec.PostRenderers = []postRenderer{pr}
-	if slices.ContainsFunc(s.Report.Workloads, func(w overlay.Workload) bool { return w.Hook }) {
+	if slices.ContainsFunc(s.Report.Workloads, func(w overlay.Overlaid) bool { return w.Hook }) {
 		// Patches of hooks apply only when hooks are post-rendered; unset,
 		// the strategy depends on a controller feature gate (nohooks under
 		// UseHelm3Defaults), which would skip them without a word.

@@ -41,7 +41,7 @@ type Report struct {
 	// Config is the configuration in effect, defaults applied.
 	Config overlay.Config
 	// Workloads lists the overlaid workloads, in stream order.
-	Workloads []overlay.Workload
+	Workloads []overlay.Overlaid
 	// Findings are warnings: harmless, but worth telling.
 	Findings []Finding
 	// Now is the time the render took as the present.

@@ -23,7 +23,7 @@ import (
 
 // addToRelease reads one document's name and selectors into rel; a
 // document it cannot read it leaves out.
-func addToRelease(rel *overlay.Release, doc []byte) {
+func addToRelease(rel *overlay.TwinContext, doc []byte) {
 	var obj map[string]any
 	if sigsyaml.Unmarshal(doc, &obj) != nil || obj == nil {
 		return

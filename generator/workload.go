@@ -201,7 +201,7 @@ func (st *run) admit(e *entry, meta overlay.Meta, sel overlay.Selection, osName 
 }
 
 // record adds what the overlay did to a workload to the report.
-func (st *run) record(e entry, label string, w *overlay.Workload, notes []string) {
+func (st *run) record(e entry, label string, w *overlay.Overlaid, notes []string) {
 	st.noteCopies(w)
 	w.Source = e.h.Source
 	st.report.Workloads = append(st.report.Workloads, *w)
@@ -213,7 +213,7 @@ func (st *run) record(e entry, label string, w *overlay.Workload, notes []string
 // noteCopies notes the copied volumes a workload has, also when Apply
 // refused to copy them (w then names them in Copies; w may be nil), so
 // that they are not reported as volumes no workload has.
-func (st *run) noteCopies(w *overlay.Workload) {
+func (st *run) noteCopies(w *overlay.Overlaid) {
 	if w == nil {
 		return
 	}

@@ -51,8 +51,8 @@ const (
 	Failed   Outcome = "failed"
 )
 
-// Result is what attach did to one pod.
-type Result struct {
+// PodResult is what attach did to one pod.
+type PodResult struct {
 	Workload  Workload
 	Namespace string
 	Pod       string
@@ -77,12 +77,12 @@ type Result struct {
 
 // Ready reports whether the pod has (or, in a dry run, would have) a
 // running debug container.
-func (r Result) Ready() bool {
+func (r PodResult) Ready() bool {
 	return r.Outcome == Attached || r.Outcome == Reused || r.Outcome == Planned
 }
 
 // ExecCommand is the kubectl line that opens the shell.
-func (r Result) ExecCommand() string {
+func (r PodResult) ExecCommand() string {
 	return fmt.Sprintf("kubectl exec -it -n %s %s -c %s -- %s", r.Namespace, r.Pod, r.Container, r.Shell)
 }
 
@@ -130,7 +130,7 @@ type Attacher struct {
 // the order of the workloads and their pods. Its error is for what stops
 // everything: a workload that cannot be read, a pod asked for that no
 // workload has.
-func (a *Attacher) Attach(ctx context.Context, workloads []Workload) ([]Result, error) {
+func (a *Attacher) Attach(ctx context.Context, workloads []Workload) ([]PodResult, error) {
 	o, err := overlay.New(a.Config)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (a *Attacher) Attach(ctx context.Context, workloads []Workload) ([]Result, 
 	if missing := slices.DeleteFunc(slices.Clone(a.Pods.Names), func(n string) bool { return slices.Contains(have, n) }); len(missing) > 0 {
 		return nil, &UnknownPodError{Names: missing, Have: have}
 	}
-	results := make([]Result, len(jobs))
+	results := make([]PodResult, len(jobs))
 	sem := make(chan struct{}, cmp.Or(a.Parallel, DefaultParallel))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -191,7 +191,7 @@ func (a *Attacher) Attach(ctx context.Context, workloads []Workload) ([]Result, 
 
 // attachPod gives one pod the debug container, waits for it to run, and
 // says in one line what became of it.
-func (a *Attacher) attachPod(ctx context.Context, w Workload, pod *corev1.Pod) Result {
+func (a *Attacher) attachPod(ctx context.Context, w Workload, pod *corev1.Pod) PodResult {
 	r, rv, wait := a.prepare(ctx, w, pod)
 	if wait {
 		start := time.Now()
@@ -208,7 +208,7 @@ func (a *Attacher) attachPod(ctx context.Context, w Workload, pod *corev1.Pod) R
 }
 
 // line says what became of the pod, for people.
-func (r Result) line(dryRun DryRun) string {
+func (r PodResult) line(dryRun DryRun) string {
 	profile := "profile " + r.Choice.String()
 	if r.confirmed != "" {
 		profile = fmt.Sprintf("profile %s: %s, %s", overlay.ProfileAuto, r.Choice.Profile, r.confirmed)
@@ -236,8 +236,8 @@ func (r Result) line(dryRun DryRun) string {
 
 // prepare decides for one pod and sends its patch; wait true means the
 // container is to be waited for, from resource version rv.
-func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r Result, rv string, wait bool) {
-	r = Result{Workload: w, Namespace: pod.Namespace, Pod: pod.Name}
+func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r PodResult, rv string, wait bool) {
+	r = PodResult{Workload: w, Namespace: pod.Namespace, Pod: pod.Name}
 	if pod.DeletionTimestamp != nil || pod.Status.Phase != corev1.PodRunning {
 		state := string(pod.Status.Phase)
 		if pod.DeletionTimestamp != nil {

@@ -389,7 +389,7 @@ func (o *AttachOptions) selected(cfg overlay.Config, listed []generator.Listed) 
 }
 
 // print writes the exec lines, or the patches, of the results on stdout.
-func (o *AttachOptions) print(results []live.Result, out io.Writer) error {
+func (o *AttachOptions) print(results []live.PodResult, out io.Writer) error {
 	for _, r := range results {
 		switch {
 		case o.Output != "" && r.Patch != nil:
@@ -414,8 +414,8 @@ func (o *AttachOptions) print(results []live.Result, out io.Writer) error {
 // shell runs the shell (or the command) in the first pod that has a
 // running debug container and returns its exit status; status, what
 // attach itself came to, when no pod has one.
-func (o *AttachOptions) shell(ctx context.Context, results []live.Result, in io.Reader, out, errOut io.Writer, status error) error {
-	i := slices.IndexFunc(results, live.Result.Ready)
+func (o *AttachOptions) shell(ctx context.Context, results []live.PodResult, in io.Reader, out, errOut io.Writer, status error) error {
+	i := slices.IndexFunc(results, live.PodResult.Ready)
 	if i < 0 {
 		return status
 	}
@@ -446,7 +446,7 @@ func (o *AttachOptions) shell(ctx context.Context, results []live.Result, in io.
 }
 
 // summarize turns the results into the command's error and exit status.
-func summarize(results []live.Result) error {
+func summarize(results []live.PodResult) error {
 	if len(results) == 0 {
 		return &cmd.StatusError{Code: ExitFailed, Err: errors.New("the selected workloads have no pods")}
 	}

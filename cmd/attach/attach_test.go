@@ -78,22 +78,22 @@ func TestUsageErrors(t *testing.T) {
 
 // TestSummarize: the exit status scripts get for each mix of outcomes.
 func TestSummarize(t *testing.T) {
-	r := func(o live.Outcome) live.Result {
-		return live.Result{Namespace: "ns", Pod: "p-" + string(o), Outcome: o, Err: errors.New(string(o))}
+	r := func(o live.Outcome) live.PodResult {
+		return live.PodResult{Namespace: "ns", Pod: "p-" + string(o), Outcome: o, Err: errors.New(string(o))}
 	}
 	tests := []struct {
 		name    string
-		results []live.Result
+		results []live.PodResult
 		want    int
 	}{
-		{name: "all attached or reused", results: []live.Result{r(live.Attached), r(live.Reused)}, want: ExitOK},
-		{name: "dry run", results: []live.Result{r(live.Planned)}, want: ExitOK},
+		{name: "all attached or reused", results: []live.PodResult{r(live.Attached), r(live.Reused)}, want: ExitOK},
+		{name: "dry run", results: []live.PodResult{r(live.Planned)}, want: ExitOK},
 		{name: "no pods", results: nil, want: ExitFailed},
-		{name: "one skipped, one attached", results: []live.Result{r(live.Attached), r(live.Skipped)}, want: ExitPartial},
-		{name: "all refused", results: []live.Result{r(live.Refused), r(live.Refused)}, want: ExitRefused},
-		{name: "all timed out", results: []live.Result{r(live.TimedOut)}, want: ExitTimedOut},
-		{name: "refused and timed out", results: []live.Result{r(live.Refused), r(live.TimedOut)}, want: ExitFailed},
-		{name: "all skipped", results: []live.Result{r(live.Skipped)}, want: ExitFailed},
+		{name: "one skipped, one attached", results: []live.PodResult{r(live.Attached), r(live.Skipped)}, want: ExitPartial},
+		{name: "all refused", results: []live.PodResult{r(live.Refused), r(live.Refused)}, want: ExitRefused},
+		{name: "all timed out", results: []live.PodResult{r(live.TimedOut)}, want: ExitTimedOut},
+		{name: "refused and timed out", results: []live.PodResult{r(live.Refused), r(live.TimedOut)}, want: ExitFailed},
+		{name: "all skipped", results: []live.PodResult{r(live.Skipped)}, want: ExitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

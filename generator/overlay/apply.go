@@ -100,7 +100,7 @@ func (t *Pod) path(field string) string {
 // The steps, in order: plan the copies, add the tools (tools.go), add the
 // copies with their init container, add the debug container, share the
 // process namespace, stamp the status. Each is a method of podApply.
-func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
+func (o *Overlay) Apply(t *Pod) (*Overlaid, []string, error) {
 	pod, err := t.Edit.PodSpec()
 	if err != nil {
 		if t.Field == "" || t.Field == "." {
@@ -111,14 +111,14 @@ func (o *Overlay) Apply(t *Pod) (*Workload, []string, error) {
 	if err := o.checkPod(t, pod); err != nil {
 		return nil, nil, err
 	}
-	a := &podApply{o: o, t: t, pod: pod, st: &Status{}, w: &Workload{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
+	a := &podApply{o: o, t: t, pod: pod, st: &Status{}, w: &Overlaid{Kind: t.Meta.Kind, Namespace: t.Meta.Namespace, Name: t.Meta.Name,
 		Container: o.cfg.Sidecar.Name, Shell: o.shell(), Hook: t.Meta.IsHook()}}
 	var notes []string
 	a.profile, a.w.Choice, notes = o.choose(t.Meta.Namespace, pod)
 	a.notes = append(a.notes, notes...)
 	plan, err := a.planCopies()
 	if err != nil {
-		return &Workload{Copies: plan.found}, nil, err
+		return &Overlaid{Copies: plan.found}, nil, err
 	}
 	for _, step := range []func(*copyPlan) error{a.addTools, a.addCopies, a.addSidecar, a.shareProcessNamespace, a.stamp} {
 		if err := step(plan); err != nil {
@@ -151,7 +151,7 @@ type podApply struct {
 	t       *Pod
 	pod     *corev1.PodSpec
 	st      *Status
-	w       *Workload
+	w       *Overlaid
 	notes   []string
 }
 

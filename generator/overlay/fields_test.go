@@ -98,7 +98,7 @@ func TestApplyReadsOnlyDeclaredFields(t *testing.T) {
 type outcome struct {
 	Spec        *corev1.PodSpec
 	Annotations map[string]string
-	Workload    *overlay.Workload
+	Workload    *overlay.Overlaid
 	Notes       []string
 	Err         string
 }

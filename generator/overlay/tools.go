@@ -255,7 +255,7 @@ func (c Config) validateTools(p *problems) {
 // ExecTarget is where kubectl exec finds a pod of the workload:
 // "-n NAMESPACE KIND/NAME", or "<pod>" when kubectl cannot exec into the kind
 // directly (CronJob, PodTemplate, custom kinds); ok says which.
-func (w Workload) ExecTarget() (where string, ok bool) {
+func (w Overlaid) ExecTarget() (where string, ok bool) {
 	kind, ok := Builtin(w.Kind)
 	if !ok || !kind.Exec {
 		return "<pod>", false

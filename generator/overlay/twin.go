@@ -56,9 +56,9 @@ const TwinLabel = Group + "/twin"
 // removes such objects, and a second run makes them anew.
 const TwinOfAnnotation = Group + "/twin-of"
 
-// Release is what twin mode reads of the rest of a release: which labels
+// TwinContext is what twin mode reads of the rest of a release: which labels
 // the objects that select pods select on, and which objects exist.
-type Release struct {
+type TwinContext struct {
 	Selectors []Selector
 	// Objects holds "KIND/NAMESPACE/NAME" of every object in the stream.
 	Objects map[string]bool
@@ -138,7 +138,7 @@ type LabelNote struct {
 
 // PlanTwin decides the twin of a selected workload of kind wk, with meta,
 // whose pods carry labels, in release rel.
-func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, rel Release) (*TwinPlan, error) {
+func (c Config) PlanTwin(wk WorkloadKind, meta Meta, labels map[string]string, rel TwinContext) (*TwinPlan, error) {
 	if meta.IsHook() {
 		return nil, fmt.Errorf("twin mode: %s %s is a Helm hook, which has no twin (hooks run once, at a point of the release); leave it out (targets, %s: \"false\")", meta.Kind, meta.Name, InjectAnnotation)
 	}

@@ -7,8 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Workload reports what the overlay did to one workload.
-type Workload struct {
+// Overlaid reports what the overlay did to one workload.
+type Overlaid struct {
 	Kind      string
 	Namespace string
 	Name      string
@@ -75,7 +75,7 @@ func (c Copied) Perms() string {
 // ExecCommand returns the kubectl line that opens a shell in a workload's
 // debug container, or "" when kubectl cannot exec into the kind directly
 // (CronJob, PodTemplate, custom kinds).
-func (w Workload) ExecCommand() string {
+func (w Overlaid) ExecCommand() string {
 	kind, ok := Builtin(w.Kind)
 	if !ok || !kind.Exec {
 		return ""

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 )
 
@@ -203,16 +202,7 @@ func copyContainer(image string, pull corev1.PullPolicy, jobs []copyJob, user *c
 		Image:           image,
 		ImagePullPolicy: pull,
 		Command:         []string{"sh", "-c", script, CopyContainerName},
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("10m"),
-				corev1.ResourceMemory: resource.MustParse("16Mi"),
-			},
-			Limits: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("100m"),
-				corev1.ResourceMemory: resource.MustParse("64Mi"),
-			},
-		},
+		Resources:       helperResources(),
 	}
 	group := keepArg
 	if user != nil {

@@ -2,6 +2,7 @@ package overlay
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // fitResources adapts the resources of a container the overlay adds to the
@@ -47,4 +48,20 @@ func isGuaranteed(pod *corev1.PodSpec) bool {
 		}
 	}
 	return n > 0
+}
+
+// helperResources are the requests and limits of the init containers that
+// serve the debug container (copies, tools): small, so ResourceQuotas and
+// LimitRanges admit the pod.
+func helperResources() corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("10m"),
+			corev1.ResourceMemory: resource.MustParse("16Mi"),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("100m"),
+			corev1.ResourceMemory: resource.MustParse("64Mi"),
+		},
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 )
 
@@ -131,16 +130,7 @@ func toolsContainer(image string, pull corev1.PullPolicy) corev1.Container {
 		Command:         []string{toolsBusybox, "sh", "-c", toolsScript, ToolsContainerName},
 		Args:            []string{toolsBusybox, ToolsPath},
 		VolumeMounts:    []corev1.VolumeMount{{Name: ToolsVolumeName, MountPath: ToolsPath}},
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("10m"),
-				corev1.ResourceMemory: resource.MustParse("16Mi"),
-			},
-			Limits: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("100m"),
-				corev1.ResourceMemory: resource.MustParse("64Mi"),
-			},
-		},
+		Resources:       helperResources(),
 	}
 }
 

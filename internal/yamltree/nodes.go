@@ -188,15 +188,21 @@ func Decode(n *yaml.Node, into any) error {
 	if err := writeJSON(&buf, n, 0); err == nil {
 		return json.Unmarshal(buf.Bytes(), into)
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return err
-	}
-	data, err := json.Marshal(v)
+	data, err := decodedJSON(n)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(data, into)
+}
+
+// decodedJSON is n as JSON by way of yaml.v3's own decoding: the slow road
+// for what writeJSON does not read.
+func decodedJSON(n *yaml.Node) ([]byte, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 var errNoJSON = errors.New("not expressible as plain JSON")
@@ -249,11 +255,7 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 		case "!!null":
 			buf.WriteString("null")
 		default:
-			var v any
-			if err := n.Decode(&v); err != nil {
-				return err
-			}
-			data, err := json.Marshal(v)
+			data, err := decodedJSON(n)
 			if err != nil {
 				return err
 			}

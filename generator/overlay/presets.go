@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -33,12 +34,7 @@ var presets = map[PresetName]Preset{
 
 // PresetNames lists the valid preset names, sorted.
 func PresetNames() []PresetName {
-	names := make([]PresetName, 0, len(presets))
-	for n := range presets {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(presets))
 }
 
 // LookupPreset returns the named preset, or an error listing the valid names.

@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -105,12 +106,7 @@ var profiles = map[ProfileName]Profile{
 
 // ProfileNames lists the valid profile names, sorted.
 func ProfileNames() []ProfileName {
-	names := make([]ProfileName, 0, len(profiles))
-	for n := range profiles {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(profiles))
 }
 
 // ProfilesByRank lists the profile names from the least capable to the

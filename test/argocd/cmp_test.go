@@ -215,6 +215,51 @@ func TestGenerateOnIsHelm4PostRenderer(t *testing.T) {
 	}
 }
 
+// TestGenerateOnKeepsArgoCDsData: Helm 4 re-serialises whatever goes
+// through a post-renderer, and in test/helm4's blockscalar fixture that
+// changes ConfigMap data (a block scalar loses its final newline). The
+// plugin overlays Helm's printed output instead: with the overlay on, every
+// object it does not change is Argo CD's own render, field by field, where
+// `helm template --post-renderer debug-overlay` differs; the overlaid
+// Deployment is the post-renderer's.
+func TestGenerateOnKeepsArgoCDsData(t *testing.T) {
+	chart := filepath.ToSlash(blockScalarChart)
+	got := decode(t, generateManifests(t, app(t, "shop", "argocd", "store", chart, `      parameters:
+        - name: enabled
+          string: "true"
+`)))
+	off := map[string]object{}
+	for _, o := range decode(t, splitManifests(t, helmTemplate(t, chart, "shop", "store"))) {
+		off[o.key()] = o
+	}
+	post := map[string]object{}
+	for _, o := range decode(t, splitManifests(t, helmTemplate(t, chart, "shop", "store", "--post-renderer", "debug-overlay", "--post-renderer-args", "--enable"))) {
+		post[o.key()] = o
+	}
+	if len(got) != len(off) || len(got) != len(post) {
+		t.Fatalf("%d objects, helm template %d, with the post-renderer %d", len(got), len(off), len(post))
+	}
+	changedByHelm := 0
+	for _, o := range got {
+		if o["kind"] == "Deployment" {
+			if diff := cmp.Diff(post[o.key()], o); diff != "" {
+				t.Errorf("%s (-helm template --post-renderer debug-overlay +plugin):\n%s", o.key(), diff)
+			}
+			continue
+		}
+		if diff := cmp.Diff(off[o.key()], o); diff != "" {
+			t.Errorf("%s (-helm template +plugin):\n%s", o.key(), diff)
+		}
+		if !cmp.Equal(off[o.key()], post[o.key()]) {
+			changedByHelm++
+		}
+	}
+	if changedByHelm == 0 {
+		t.Errorf("Helm 4's post-renderer path changed no object: docs/argocd.md's difference is gone")
+	}
+	t.Logf("%d objects whose data Helm 4's post-renderer path changes are kept as Argo CD renders them", changedByHelm)
+}
+
 // TestGenerateFailureReachesTheCaller: a bad parameter fails the render,
 // and its one line reaches Argo CD through the cmp-server (what the
 // repo-server gets and the UI shows).

@@ -130,7 +130,7 @@ func setup(tmp string) error {
 	// The repository as Argo CD checks it out, and a copy with the charts'
 	// dependencies built for helm4.
 	repo = filepath.Join(tmp, "repo")
-	for _, d := range []string{"charts", "deploy", filepath.Join("test", "argocd", "testdata")} {
+	for _, d := range []string{"charts", "deploy", filepath.Join("test", "argocd", "testdata"), blockScalarChart} {
 		if err := testenv.CopyTree(filepath.Join(repoRoot, d), filepath.Join(repo, d)); err != nil {
 			return err
 		}
@@ -141,6 +141,7 @@ func setup(tmp string) error {
 	}
 	charts, _ := filepath.Glob(filepath.Join(built, "charts", "examples", "*"))
 	fixtures, _ := filepath.Glob(filepath.Join(built, "test", "argocd", "testdata", "*"))
+	fixtures = append(fixtures, filepath.Join(built, blockScalarChart))
 	if err := testenv.DependencyBuild(helm4, nil, append(charts, fixtures...)...); err != nil {
 		return err
 	}
@@ -223,6 +224,10 @@ spec:
 	}
 	return f
 }
+
+// blockScalarChart is test/helm4's fixture of ConfigMaps whose data Helm 4
+// changes by itself on the way through any post-renderer.
+var blockScalarChart = filepath.Join("test", "helm4", "testdata", "blockscalar")
 
 // kubeVersion and apiVersions are the cluster the requests describe, as
 // Argo CD's controller reports it.

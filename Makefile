@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
+.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package argocd argocd-test
 
 all: build
 
@@ -24,7 +24,7 @@ build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-debug_overlay ./cmd/kubectl-debug_overlay
 
-tools: geth kube flux
+tools: geth kube flux argocd
 	hack/install-tools.sh
 
 KUBE_BINS ?= kube-apiserver kubectl
@@ -60,6 +60,18 @@ e2e-cluster: build tools
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
 	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+
+## argocd: build Argo CD v3.5.1's argocd-cmp-server and our test client for
+## it, argocd-cmp-client, into bin/ from the vendored source archive
+## (../shared/vendor, or ARGOCD_VENDOR; hack/build-argocd.sh)
+argocd:
+	hack/build-argocd.sh
+
+## argocd-test: the Config Management Plugin run by the real cmp-server, and
+## the kustomize Component of deploy/argocd built against Argo CD's
+## install.yaml and applied to a real kube-apiserver (test/argocd)
+argocd-test: build deps tools
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -v ./test/argocd/
 
 ## flux: build the pinned Flux source-controller and helm-controller
 ## (hack/tools/flux/*/go.mod) into bin/, and their CRDs into bin/flux-crds/

@@ -6,12 +6,19 @@ import (
 	"testing"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
-	"helm.sh/helm/v3/pkg/postrender"
 	"k8s.io/utils/ptr"
 )
 
+// postRenderer is Helm's post-renderer interface (Helm 4's
+// pkg/postrenderer.PostRenderer, v3's pkg/postrender.PostRenderer), declared
+// here so that this package's tests link no Helm; cmd/argocd's tests assert
+// Helm 4's own.
+type postRenderer interface {
+	Run(renderedManifests *bytes.Buffer) (modifiedManifests *bytes.Buffer, err error)
+}
+
 // TestRendererIsAHelmPostRenderer uses a Renderer the way a program built on
-// the Helm SDK does: through postrender.PostRenderer.
+// the Helm SDK does: through the post-renderer interface.
 func TestRendererIsAHelmPostRenderer(t *testing.T) {
 	const in = `---
 # Source: app/templates/pod.yaml
@@ -24,7 +31,7 @@ spec:
     - name: app
       image: example/app:1
 `
-	var pr postrender.PostRenderer = &Renderer{Config: overlay.Config{Enabled: ptr.To(true)}}
+	var pr postRenderer = &Renderer{Config: overlay.Config{Enabled: ptr.To(true)}}
 	out, err := pr.Run(bytes.NewBufferString(in))
 	if err != nil {
 		t.Fatal(err)

@@ -7,10 +7,10 @@ import (
 	"os"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/debug-overlay/debug-overlay/generator/overlay"
@@ -36,8 +36,9 @@ type Release struct {
 }
 
 // ReadRelease reads the last revision of a release from the cluster, as
-// `helm get manifest` does, with Helm's storage driver (HELM_DRIVER:
-// secret, the default, or configmap).
+// `helm get manifest` does, with Helm 4's storage driver (HELM_DRIVER:
+// secret, the default, or configmap), which reads the releases Helm 3
+// writes too: the same records (release v1).
 func (c *Cluster) ReadRelease(name, namespace string) (*Release, error) {
 	var d driver.Driver
 	why := "Helm keeps its releases there"
@@ -50,7 +51,7 @@ func (c *Cluster) ReadRelease(name, namespace string) (*Release, error) {
 		return nil, fmt.Errorf("HELM_DRIVER %q: attach reads releases from the secret or configmap driver", h)
 	}
 	store := storage.Init(d)
-	rel, err := store.Last(name)
+	last, err := store.Last(name)
 	if err != nil {
 		resource := "secrets"
 		if d.Name() == driver.ConfigMapsDriverName {
@@ -66,6 +67,10 @@ func (c *Cluster) ReadRelease(name, namespace string) (*Release, error) {
 			return nil, fmt.Errorf("release %q: not found in namespace %q", name, namespace)
 		}
 		return nil, fmt.Errorf("reading release %q in namespace %q: %w", name, namespace, err)
+	}
+	rel, ok := last.(*release.Release)
+	if !ok {
+		return nil, fmt.Errorf("release %q: a %T, not a Helm 3 or Helm 4 (v1) release", name, last)
 	}
 	out := &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version}
 	var buf bytes.Buffer

@@ -24,7 +24,11 @@
 //   - live mode (kubectl-debug_overlay attach): ephemeral containers on
 //     running pods of a Helm release, a two-replica Deployment, under Pod
 //     Security "restricted" and without the permission, timed against
-//     `kubectl debug` and the declarative toggle.
+//     `kubectl debug` and the declarative toggle;
+//   - the Argo CD plugin: its sidecar, built by kustomize from
+//     deploy/argocd, runs Argo CD v3.5.1's cmp-server in a pod as Argo CD's
+//     install lays it out, and the manifests it renders through its socket
+//     are accepted by the API server.
 //
 // Each test logs what it saw; TestMain prints how long the node took to
 // start, phase by phase, and the whole suite. Run it as root with `make

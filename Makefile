@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
+.PHONY: dist sign release-check release-tools bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
 
 all: build
 
@@ -60,6 +60,26 @@ e2e-cluster: build tools
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
 	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+
+# make dist takes VERSION only from the command line or the environment:
+# the git describe default above is no release version.
+DIST ?= $(CURDIR)/dist
+DIST_VERSION := $(if $(filter command line environment,$(origin VERSION)),$(VERSION),)
+RELEASE := cd hack/release && GOFLAGS= go run .
+
+## dist: make dist VERSION=vX.Y.Z [BASE_URL=...]: static binaries for
+## linux, darwin (amd64, arm64) and windows/amd64, an archive per platform,
+## a CycloneDX SBOM per binary, the krew manifest, the Helm 4 plugin
+## package, the image as an OCI layout, checksums.txt; the same commit
+## gives the same bytes (SOURCE_DATE_EPOCH is the commit's time)
+dist:
+	$(RELEASE) dist -version '$(DIST_VERSION)' -repo $(CURDIR) -out $(DIST) $(if $(BASE_URL),-base-url '$(BASE_URL)')
+
+## sign: make sign KEY=NAME KEYRING=secring.gpg [PASSPHRASE_FILE=...]: the
+## Helm plugin package's .prov (as helm plugin package --sign) and
+## checksums.txt.asc; see docs/releasing.md
+sign:
+	$(RELEASE) sign -dist $(DIST) -key '$(KEY)' -keyring '$(KEYRING)' $(if $(PASSPHRASE_FILE),-passphrase-file '$(PASSPHRASE_FILE)')
 
 ## flux: build the pinned Flux source-controller and helm-controller
 ## (hack/tools/flux/*/go.mod) into bin/, and their CRDs into bin/flux-crds/

@@ -65,7 +65,8 @@ e2e-cluster: build tools
 # the git describe default above is no release version.
 DIST ?= $(CURDIR)/dist
 DIST_VERSION := $(if $(filter command line environment,$(origin VERSION)),$(VERSION),)
-RELEASE := cd hack/release && GOFLAGS= go run .
+# Built, not go run: go run adds its own "exit status" line to every failure.
+RELEASE := cd hack/release && GOFLAGS= go build -o $(BIN)/release . && $(BIN)/release
 
 ## dist: make dist VERSION=vX.Y.Z [BASE_URL=...]: static binaries for
 ## linux, darwin (amd64, arm64) and windows/amd64, an archive per platform,

@@ -14,7 +14,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: dist sign release-check release-tools bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
+.PHONY: dist sign release-check bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package
 
 all: build
 
@@ -47,6 +47,12 @@ helm-plugin: build
 	  { "$$HELM_BIN" plugin uninstall debug-overlay >/dev/null 2>&1 || true; } && \
 	  "$$HELM_BIN" plugin install .
 
+# The release image test/nodee2e runs on the node: make dist's, else one
+# built the same way from bin/'s binaries (make e2e-cluster alone).
+NODE_IMAGE = $(if $(wildcard $(DIST)/image/index.json),\
+  DEBUG_OVERLAY_IMAGE_LAYOUT=$(DIST)/image DEBUG_OVERLAY_IMAGE_TAG=$$(sed -n 's/^  version: //p' $(DIST)/krew/debug-overlay.yaml),\
+  DEBUG_OVERLAY_IMAGE_LAYOUT=$(BIN)/image DEBUG_OVERLAY_IMAGE_TAG=dev)
+
 ## e2e-cluster: a real single-node Kubernetes on this machine (test/node:
 ## etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd,
 ## a kubelet) and every overlay feature proved on real pods with the real
@@ -58,8 +64,11 @@ e2e-cluster: build tools
 	hack/build-kube.sh kubelet kube-controller-manager kube-scheduler
 	cd hack/images && GOFLAGS= go run . -out $(BIN)/images -geth $(BIN)/geth
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
+	$(if $(wildcard $(DIST)/image/index.json),,$(RELEASE) image -out $(BIN)/image -tag dev \
+	  -platform linux/$$(go env GOARCH) -entrypoint /usr/local/bin/debug-overlay \
+	  -file usr/local/bin/debug-overlay=$(BIN)/debug-overlay -file usr/local/bin/kubectl-debug_overlay=$(BIN)/kubectl-debug_overlay)
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
-	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay $(NODE_IMAGE) go test -count=1 -timeout 20m -v ./test/nodee2e/
 
 # make dist takes VERSION only from the command line or the environment:
 # the git describe default above is no release version.
@@ -115,10 +124,26 @@ charts:
 ## helm 3 and 4, kustomize, busybox and kube-apiserver, a short fuzz run, the
 ## geth seed scenario and a real single-node Kubernetes (needs root).
 test: build deps tools
-	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v '/test/nodee2e$$')
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e '/test/nodee2e$$' -e '/test/release$$')
 	$(MAKE) fuzz
 	$(MAKE) e2e-geth
+	$(MAKE) release-check
 	$(MAKE) e2e-cluster
+
+# The version make release-check builds when none is given.
+CHECK_VERSION ?= v0.0.0-check
+
+## release-check: make dist (VERSION, default $(CHECK_VERSION)), then every
+## install path against it with the real clients in clean homes
+## (test/release): archives, checksums and a throw-away key's signatures,
+## krew, the Helm 4 plugin from the archive and from a real OCI registry,
+## the charts on OCI with Helm 3 and 4, go install; and hack/release's
+## own tests. Flux from the registry is in test/flux, the image on a real
+## node in test/nodee2e (make e2e-cluster).
+release-check: build deps tools
+	cd hack/release && GOFLAGS= go vet ./... && GOFLAGS= go test -count=1 ./...
+	$(MAKE) dist VERSION=$(or $(DIST_VERSION),$(CHECK_VERSION))
+	DIST=$(DIST) go test -count=1 -timeout 20m -v ./test/release/
 
 unit:
 	go test ./generator/... ./internal/... ./cmd/
@@ -146,7 +171,8 @@ e2e-geth: build deps tools
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd generator internal live test hack/bench)" || { gofmt -l cmd generator internal live test hack/bench; exit 1; }
+	cd hack/release && GOFLAGS= go vet ./...
+	@test -z "$$(gofmt -l cmd generator internal live test hack/bench hack/release)" || { gofmt -l cmd generator internal live test hack/bench hack/release; exit 1; }
 
 ## bench: in-process benchmarks, then the whole-process comparison with cat
 ## and kustomize (kustomize up to 1,000 documents); results in bin/bench.md

@@ -17,6 +17,9 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/memory"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/debug-overlay/debug-overlay/hack/release/ociimage"
 )
@@ -102,6 +105,12 @@ func pushPlugin(o pushPluginOptions) error {
 		return fmt.Errorf("repository %q: %w", o.Repo, err)
 	}
 	repo.PlainHTTP = o.PlainHTTP
+	// The credentials docker login (and oras login) stored, if any.
+	creds, err := credentials.NewStoreFromDocker(credentials.StoreOptions{})
+	if err != nil {
+		return fmt.Errorf("reading the registry credentials: %w", err)
+	}
+	repo.Client = &auth.Client{Client: retry.DefaultClient, Cache: auth.NewCache(), Credential: credentials.Credential(creds)}
 	if _, err := oras.Copy(ctx, store, tag, repo, tag, oras.DefaultCopyOptions); err != nil {
 		return fmt.Errorf("pushing %s:%s: %w", o.Repo, tag, err)
 	}

@@ -240,3 +240,24 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestHelmPluginGit: the repository itself installs from git with Helm 4
+// when told not to verify (Helm cannot verify a git source, and says so
+// without the flag); its install hook builds the binary with Go.
+func TestHelmPluginGit(t *testing.T) {
+	chart, err := gethChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone := filepath.Join(t.TempDir(), "debug-overlay")
+	mustRun(t, exec.Command("git", "clone", "--quiet", repoRoot, clone), nil)
+	source := "file://" + clone
+
+	env := append(helmHome(t), "DEBUG_OVERLAY_TTY="+os.DevNull)
+	mustFail(t, cmdIn(env, helm4, "plugin", "install", source), "plugin source does not support verification. Use --verify=false to skip verification")
+	out := string(mustRun(t, cmdIn(env, helm4, "plugin", "install", source, "--verify=false"), nil))
+	if !strings.Contains(out, "debug-overlay: building") || !strings.Contains(out, "Installed plugin: debug-overlay") {
+		t.Errorf("helm plugin install from git:\n%s", out)
+	}
+	renderGeth(t, env, chart)
+}

@@ -253,7 +253,13 @@ func TestHelmPluginGit(t *testing.T) {
 	mustRun(t, exec.Command("git", "clone", "--quiet", repoRoot, clone), nil)
 	source := "file://" + clone
 
-	env := append(helmHome(t), "DEBUG_OVERLAY_TTY="+os.DevNull)
+	// The hook's go build, with HOME elsewhere, keeps the machine's caches.
+	goenv, err := testenv.OutputText(exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := strings.Fields(goenv)
+	env := append(helmHome(t), "DEBUG_OVERLAY_TTY="+os.DevNull, "GOCACHE="+dirs[0], "GOMODCACHE="+dirs[1], "GOPATH="+dirs[2], "GOFLAGS=")
 	mustFail(t, cmdIn(env, helm4, "plugin", "install", source), "plugin source does not support verification. Use --verify=false to skip verification")
 	out := string(mustRun(t, cmdIn(env, helm4, "plugin", "install", source, "--verify=false"), nil))
 	if !strings.Contains(out, "debug-overlay: building") || !strings.Contains(out, "Installed plugin: debug-overlay") {

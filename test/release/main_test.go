@@ -184,8 +184,11 @@ func newKey(name string) (key, error) {
 		cmd := exec.Command("gpg", append([]string{"--homedir", k.Home, "--batch", "--pinentry-mode", "loopback", "--passphrase-file", k.PassphraseFile}, args...)...)
 		return testenv.Output(cmd)
 	}
+	// gpg starts an agent for the home; stop it when the key is out.
+	defer exec.Command("gpgconf", "--homedir", k.Home, "--kill", "gpg-agent").Run()
 	uid := fmt.Sprintf("%s (debug-overlay test) <%s@example.invalid>", name, name)
-	if _, err := gpg("--quick-generate-key", uid, "default", "default", "never"); err != nil {
+	// ed25519: made at once (RSA waits for entropy, 20 s here).
+	if _, err := gpg("--quick-generate-key", uid, "ed25519", "sign", "never"); err != nil {
 		return k, err
 	}
 	for file, args := range map[*string][]string{&k.Secring: {"--export-secret-keys", name}, &k.Pubring: {"--export", name}} {

@@ -12,6 +12,7 @@ package ociimage
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -158,6 +159,21 @@ func WriteLayout(dir string, idx v1.ImageIndex, tag string) error {
 	}
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{AnnotationRefName: tag})); err != nil {
 		return fmt.Errorf("writing the image layout: %w", err)
+	}
+	// go-containerregistry writes blobs with the modes of where they came
+	// from (0600, 0644, 0755) and the temporary directory is 0700.
+	err = filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
+	if err != nil {
+		return err
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err

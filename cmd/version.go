@@ -36,6 +36,12 @@ type VersionInfo struct {
 	Platform   string `json:"platform"`
 }
 
+// commit, commitDate and treeState are set by make dist with -ldflags -X,
+// from git. Without them the VCS stamp Go writes into a binary built in a
+// git checkout gives them (go build stamps nothing in a git worktree, or
+// under -buildvcs=false).
+var commit, commitDate, treeState string
+
 // readBuildInfo is debug.ReadBuildInfo; tests replace it.
 var readBuildInfo = debug.ReadBuildInfo
 
@@ -48,24 +54,32 @@ func BuildVersion() VersionInfo {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
-	bi, ok := readBuildInfo()
-	if !ok {
-		return v
+	if bi, ok := readBuildInfo(); ok {
+		if v.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v.Version = bi.Main.Version
+		}
+		if bi.GoVersion != "" {
+			v.GoVersion = bi.GoVersion
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v.Commit = s.Value
+			case "vcs.time":
+				v.CommitDate = s.Value
+			case "vcs.modified":
+				v.TreeState = map[bool]string{true: TreeDirty, false: TreeClean}[s.Value == "true"]
+			}
+		}
 	}
-	if v.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v.Version = bi.Main.Version
-	}
-	if bi.GoVersion != "" {
-		v.GoVersion = bi.GoVersion
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.Commit = s.Value
-		case "vcs.time":
-			v.CommitDate = s.Value
-		case "vcs.modified":
-			v.TreeState = map[bool]string{true: TreeDirty, false: TreeClean}[s.Value == "true"]
+	for _, x := range []struct {
+		field   *string
+		stamped string
+	}{
+		{&v.Commit, commit}, {&v.CommitDate, commitDate}, {&v.TreeState, treeState},
+	} {
+		if x.stamped != "" {
+			*x.field = x.stamped
 		}
 	}
 	return v

@@ -22,7 +22,8 @@ func TestBuildVersion(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name     string
-		stamped  string // the -X version
+		stamped  string    // the -X version
+		xCommit  [3]string // the -X commit, commitDate and treeState
 		info     *debug.BuildInfo
 		want     VersionInfo
 		wantLine string
@@ -51,6 +52,15 @@ func TestBuildVersion(t *testing.T) {
 			wantLine: "prog v1.2.3 commit unknown go1.26.8",
 		},
 		{
+			name:    "make dist in a git worktree: commit, date and tree from -X",
+			stamped: "v1.2.3",
+			xCommit: [3]string{"0123456789abcdef0123456789abcdef01234567", "2026-05-01T10:00:00Z", TreeClean},
+			info:    &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			want: VersionInfo{Version: "v1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", CommitDate: "2026-05-01T10:00:00Z",
+				TreeState: TreeClean, GoVersion: "go1.26.8"},
+			wantLine: "prog v1.2.3 commit 0123456789abcdef0123456789abcdef01234567 (2026-05-01T10:00:00Z) go1.26.8",
+		},
+		{
 			name:     "go build outside a checkout",
 			stamped:  "dev",
 			info:     &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
@@ -60,6 +70,7 @@ func TestBuildVersion(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			stubVersion(t, c.stamped, c.info)
+			commit, commitDate, treeState = c.xCommit[0], c.xCommit[1], c.xCommit[2]
 			got := BuildVersion()
 			c.want.Platform = runtime.GOOS + "/" + runtime.GOARCH
 			if diff := cmp.Diff(c.want, got); diff != "" {
@@ -74,8 +85,10 @@ func TestBuildVersion(t *testing.T) {
 
 func stubVersion(t *testing.T, stamped string, info *debug.BuildInfo) {
 	t.Helper()
-	oldVersion, oldRead := version, readBuildInfo
-	t.Cleanup(func() { version, readBuildInfo = oldVersion, oldRead })
+	oldVersion, oldRead, old := version, readBuildInfo, [3]string{commit, commitDate, treeState}
+	t.Cleanup(func() {
+		version, readBuildInfo, commit, commitDate, treeState = oldVersion, oldRead, old[0], old[1], old[2]
+	})
 	version = stamped
 	readBuildInfo = func() (*debug.BuildInfo, bool) { return info, info != nil }
 }

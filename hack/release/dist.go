@@ -83,8 +83,11 @@ type release struct {
 	distOptions
 	// created is SOURCE_DATE_EPOCH: every time written into an artefact.
 	created time.Time
-	// commit is the commit built, "" outside a git checkout.
-	commit string
+	// commit is the commit built, "" outside a git checkout; dirty says
+	// whether the tree had changes.
+	commit    string
+	committed time.Time
+	dirty     bool
 	// binaries holds every built binary by platform and name.
 	binaries map[platform]map[string][]byte
 }
@@ -114,8 +117,15 @@ func dist(o distOptions) error {
 	}
 	r := &release{distOptions: o, binaries: map[platform]map[string][]byte{}}
 	var err error
-	if r.created, r.commit, err = sourceDate(o.Repo); err != nil {
+	if r.created, r.commit, r.committed, err = sourceDate(o.Repo); err != nil {
 		return err
+	}
+	if r.commit != "" {
+		status, err := gitOutput(o.Repo, "status", "--porcelain")
+		if err != nil {
+			return err
+		}
+		r.dirty = status != ""
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return err
@@ -189,25 +199,33 @@ func dist(o distOptions) error {
 }
 
 // sourceDate is SOURCE_DATE_EPOCH when set, else the time of the commit
-// checked out in repo, and that commit.
-func sourceDate(repo string) (time.Time, string, error) {
-	commit, _ := gitOutput(repo, "rev-parse", "HEAD")
+// checked out in repo; and that commit and its time ("" and zero outside
+// a git checkout).
+func sourceDate(repo string) (created time.Time, commit string, committed time.Time, err error) {
+	if commit, err = gitOutput(repo, "rev-parse", "HEAD"); err == nil {
+		out, err := gitOutput(repo, "log", "-1", "--format=%ct")
+		if err != nil {
+			return created, "", committed, err
+		}
+		sec, err := strconv.ParseInt(out, 10, 64)
+		if err != nil {
+			return created, "", committed, fmt.Errorf("git log printed %q for the commit time", out)
+		}
+		committed = time.Unix(sec, 0).UTC()
+	} else {
+		commit = ""
+	}
 	if env := os.Getenv("SOURCE_DATE_EPOCH"); env != "" {
 		sec, err := strconv.ParseInt(env, 10, 64)
 		if err != nil {
-			return time.Time{}, "", fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", env)
+			return created, "", committed, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", env)
 		}
-		return time.Unix(sec, 0).UTC(), commit, nil
+		return time.Unix(sec, 0).UTC(), commit, committed, nil
 	}
-	out, err := gitOutput(repo, "log", "-1", "--format=%ct")
-	if err != nil {
-		return time.Time{}, "", fmt.Errorf("no SOURCE_DATE_EPOCH and no commit to take it from: %w", err)
+	if commit == "" {
+		return created, "", committed, errors.New("no SOURCE_DATE_EPOCH, and no git commit to take it from")
 	}
-	sec, err := strconv.ParseInt(out, 10, 64)
-	if err != nil {
-		return time.Time{}, "", fmt.Errorf("git log printed %q for the commit time", out)
-	}
-	return time.Unix(sec, 0).UTC(), commit, nil
+	return committed, commit, committed, nil
 }
 
 func gitOutput(repo string, args ...string) (string, error) {
@@ -222,17 +240,23 @@ func gitOutput(repo string, args ...string) (string, error) {
 }
 
 // build compiles every binary for every platform into staging/.bin.
-// -trimpath keeps the machine's paths out; Go stamps the commit, its time
-// and whether the tree was modified (vcs.*) itself; GOFLAGS and the
-// per-architecture levels are fixed so that the caller's environment does
-// not change the bytes.
+// -trimpath keeps the machine's paths out; the version, the commit, its
+// time and the tree's state go in with -X (go build's own VCS stamp is
+// missing in a git worktree and under -buildvcs=false, which the machine's
+// go env may set); GOFLAGS and the per-architecture levels are fixed so
+// that the caller's environment does not change the bytes.
 func (r *release) build(staging string) error {
-	ldflags := "-s -w -X " + modulePath + "/cmd.version=" + r.Version
+	x := modulePath + "/cmd."
+	ldflags := "-s -w -X " + x + "version=" + r.Version
+	if r.commit != "" {
+		tree := map[bool]string{true: "dirty", false: "clean"}[r.dirty]
+		ldflags += " -X " + x + "commit=" + r.commit + " -X " + x + "commitDate=" + r.committed.Format(time.RFC3339) + " -X " + x + "treeState=" + tree
+	}
 	for _, p := range platforms {
 		r.binaries[p] = map[string][]byte{}
 		for _, b := range binaries {
 			out := filepath.Join(staging, ".bin", p.OS+"_"+p.Arch, b+p.exe())
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, "./cmd/"+b)
+			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/"+b)
 			cmd.Dir = r.Repo
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch,
 				"GOFLAGS=", "GOAMD64=v1", "GOARM64=v8.0", "GOEXPERIMENT=")

@@ -95,11 +95,12 @@ func Tar(entries []Entry, mtime time.Time) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Gzip compresses data at the best level, with a gzip header that names
+// Gzip compresses data at the default level (level 9 takes twice the time
+// for 0.4% on our binaries), with a gzip header that names
 // no file and no time.
 func Gzip(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	gz, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	gz, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

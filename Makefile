@@ -4,7 +4,13 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/debug-overlay/debug-overlay/cmd.version=$(VERSION)
+# The commit, its time and the tree's state, for `version` (go build's own
+# stamp is missing in a git worktree and under -buildvcs=false).
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+X := -X github.com/debug-overlay/debug-overlay/cmd.
+LDFLAGS := -s -w $(X)version=$(VERSION) $(if $(COMMIT),$(X)commit=$(COMMIT) \
+  $(X)commitDate=$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ) \
+  $(X)treeState=$(if $(shell git status --porcelain 2>/dev/null | head -1),dirty,clean))
 BIN := $(CURDIR)/bin
 GO_TEST_FLAGS ?= -count=1
 FUZZTIME ?= 20s

@@ -270,3 +270,33 @@ func TestHelmPluginLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestDistFailureKeepsOldDist: a dist that fails (here the build) leaves
+// the dist directory as it was: the previous checksums.txt, no staging
+// directory, nothing new.
+func TestDistFailureKeepsOldDist(t *testing.T) {
+	repo := t.TempDir()
+	for name, content := range map[string]string{
+		"go.mod":                    "module " + modulePath + "\n\ngo 1.26\n",
+		"cmd/debug-overlay/main.go": "package main\n\nfunc main() { not go }\n",
+		"LICENSE":                   "license\n",
+		"README.md":                 "readme\n",
+	} {
+		os.MkdirAll(filepath.Join(repo, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(repo, name), []byte(content), 0o644)
+	}
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "checksums.txt"), []byte("old\n"), 0o644)
+	t.Setenv("SOURCE_DATE_EPOCH", "1777629600")
+	err := dist(distOptions{Version: "v1.2.3", Repo: repo, Out: out})
+	if err == nil || !strings.Contains(err.Error(), "building debug-overlay for linux/amd64") {
+		t.Fatalf("dist of a broken tree: %v", err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("the failed dist left %v", entries)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, "checksums.txt")); string(data) != "old\n" {
+		t.Errorf("checksums.txt is now %q", data)
+	}
+}

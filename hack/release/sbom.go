@@ -86,6 +86,7 @@ func sbom(binary []byte, name, version string, p platform, created time.Time) ([
 	var buf bytes.Buffer
 	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
+	enc.SetEscapeHTML(false) // purls hold &
 	if err := enc.EncodeVersion(bom, sbomSpec); err != nil {
 		return nil, fmt.Errorf("encoding the SBOM of %s for %s: %w", name, p, err)
 	}

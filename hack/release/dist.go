@@ -125,7 +125,9 @@ func dist(o distOptions) error {
 		if err != nil {
 			return err
 		}
-		r.dirty = status != ""
+		if r.dirty = status != ""; r.dirty {
+			fmt.Fprintf(os.Stderr, "dist: warning: the tree has uncommitted changes: the binaries say \"dirty tree\", and no one can rebuild them from commit %s\n", r.commit)
+		}
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return err

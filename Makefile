@@ -4,7 +4,13 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/debug-overlay/debug-overlay/cmd.version=$(VERSION)
+# The commit, its time and the tree's state, for `version` (go build's own
+# stamp is missing in a git worktree and under -buildvcs=false).
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+X := -X github.com/debug-overlay/debug-overlay/cmd.
+LDFLAGS := -s -w $(X)version=$(VERSION) $(if $(COMMIT),$(X)commit=$(COMMIT) \
+  $(X)commitDate=$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ) \
+  $(X)treeState=$(if $(shell git status --porcelain 2>/dev/null | head -1),dirty,clean))
 BIN := $(CURDIR)/bin
 GO_TEST_FLAGS ?= -count=1
 FUZZTIME ?= 20s
@@ -14,7 +20,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package argocd argocd-test
+.PHONY: dist sign release-check bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package argocd argocd-test
 
 all: build
 
@@ -47,6 +53,12 @@ helm-plugin: build
 	  { "$$HELM_BIN" plugin uninstall debug-overlay >/dev/null 2>&1 || true; } && \
 	  "$$HELM_BIN" plugin install .
 
+# The release image test/nodee2e runs on the node: make dist's, else one
+# built the same way from bin/'s binaries (make e2e-cluster alone).
+NODE_IMAGE = $(if $(wildcard $(DIST)/image/index.json),\
+  DEBUG_OVERLAY_IMAGE_LAYOUT=$(DIST)/image DEBUG_OVERLAY_IMAGE_TAG=$$(sed -n 's/^  version: //p' $(DIST)/krew/debug-overlay.yaml),\
+  DEBUG_OVERLAY_IMAGE_LAYOUT=$(BIN)/image DEBUG_OVERLAY_IMAGE_TAG=dev)
+
 ## e2e-cluster: a real single-node Kubernetes on this machine (test/node:
 ## etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd,
 ## a kubelet) and every overlay feature proved on real pods with the real
@@ -58,8 +70,32 @@ e2e-cluster: build tools
 	hack/build-kube.sh kubelet kube-controller-manager kube-scheduler
 	cd hack/images && GOFLAGS= go run . -out $(BIN)/images -geth $(BIN)/geth
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
+	$(if $(wildcard $(DIST)/image/index.json),,$(RELEASE) image -out $(BIN)/image -tag dev \
+	  -platform linux/$$(go env GOARCH) -entrypoint /usr/local/bin/debug-overlay \
+	  -file usr/local/bin/debug-overlay=$(BIN)/debug-overlay -file usr/local/bin/kubectl-debug_overlay=$(BIN)/kubectl-debug_overlay)
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
-	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 -timeout 20m -v ./test/nodee2e/
+	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay $(NODE_IMAGE) go test -count=1 -timeout 20m -v ./test/nodee2e/
+
+# make dist takes VERSION only from the command line or the environment:
+# the git describe default above is no release version.
+DIST ?= $(CURDIR)/dist
+DIST_VERSION := $(if $(filter command line environment,$(origin VERSION)),$(VERSION),)
+# Built, not go run: go run adds its own "exit status" line to every failure.
+RELEASE := cd hack/release && GOFLAGS= go build -o $(BIN)/release . && $(BIN)/release
+
+## dist: make dist VERSION=vX.Y.Z [BASE_URL=...]: static binaries for
+## linux, darwin (amd64, arm64) and windows/amd64, an archive per platform,
+## a CycloneDX SBOM per binary, the krew manifest, the Helm 4 plugin
+## package, the image as an OCI layout, checksums.txt; the same commit
+## gives the same bytes (SOURCE_DATE_EPOCH is the commit's time)
+dist:
+	$(RELEASE) dist -version '$(DIST_VERSION)' -repo $(CURDIR) -out $(DIST) $(if $(BASE_URL),-base-url '$(BASE_URL)')
+
+## sign: make sign KEY=NAME KEYRING=secring.gpg [PASSPHRASE_FILE=...]: the
+## Helm plugin package's .prov (as helm plugin package --sign) and
+## checksums.txt.asc; see docs/releasing.md
+sign:
+	$(RELEASE) sign -dist $(DIST) -key '$(KEY)' -keyring '$(KEYRING)' $(if $(PASSPHRASE_FILE),-passphrase-file '$(PASSPHRASE_FILE)')
 
 ## argocd: build Argo CD v3.5.1's argocd-cmp-server and our test client for
 ## it, argocd-cmp-client, into bin/ from the vendored source archive
@@ -106,10 +142,26 @@ charts:
 ## helm 3 and 4, kustomize, busybox and kube-apiserver, a short fuzz run, the
 ## geth seed scenario and a real single-node Kubernetes (needs root).
 test: build deps tools
-	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v '/test/nodee2e$$')
+	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e '/test/nodee2e$$' -e '/test/release$$')
 	$(MAKE) fuzz
 	$(MAKE) e2e-geth
+	$(MAKE) release-check
 	$(MAKE) e2e-cluster
+
+# The version make release-check builds when none is given.
+CHECK_VERSION ?= v0.0.0-check
+
+## release-check: make dist (VERSION, default $(CHECK_VERSION)), then every
+## install path against it with the real clients in clean homes
+## (test/release): archives, checksums and a throw-away key's signatures,
+## krew, the Helm 4 plugin from the archive and from a real OCI registry,
+## the charts on OCI with Helm 3 and 4, go install; and hack/release's
+## own tests. Flux from the registry is in test/flux, the image on a real
+## node in test/nodee2e (make e2e-cluster).
+release-check: build deps tools
+	cd hack/release && GOFLAGS= go vet ./... && GOFLAGS= go test -count=1 ./...
+	$(MAKE) dist VERSION=$(or $(DIST_VERSION),$(CHECK_VERSION))
+	DIST=$(DIST) go test -count=1 -timeout 20m -v ./test/release/
 
 unit:
 	go test ./generator/... ./internal/... ./cmd/ ./test/docs/
@@ -137,7 +189,8 @@ e2e-geth: build deps tools
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd generator internal live test hack/bench)" || { gofmt -l cmd generator internal live test hack/bench; exit 1; }
+	cd hack/release && GOFLAGS= go vet ./...
+	@test -z "$$(gofmt -l cmd generator internal live test hack/bench hack/release)" || { gofmt -l cmd generator internal live test hack/bench hack/release; exit 1; }
 
 ## bench: in-process benchmarks, then the whole-process comparison with cat
 ## and kustomize (kustomize up to 1,000 documents); results in bin/bench.md

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build pinned helm3, helm4 and kustomize from the Go module proxy into <root>/bin.
-# Usage: hack/install-tools.sh [helm3] [helm4] [kustomize]   (default: all)
-# A tool is rebuilt only if missing or if its version output differs from the pin.
+# Build pinned helm3, helm4 and kustomize, and for the release checks krew (as kubectl-krew)
+# and the OCI registry of distribution (as registry), from the Go module proxy into <root>/bin.
+# Usage: hack/install-tools.sh [helm3] [helm4] [kustomize] [kubectl-krew] [registry]   (default: all)
+# A tool is rebuilt only if missing or if its version differs from the pin (its version output,
+# or for krew and registry, whose version output is no good for that, the module version Go
+# recorded in the binary).
 set -euo pipefail
 
 HELM3_VERSION=${HELM3_VERSION:-v3.22.0}
@@ -11,6 +14,10 @@ HELM4_VERSION=${HELM4_VERSION:-v4.3.1}
 # The module proxy does not record tag commits; set this to stamp helm4 like a release.
 HELM4_COMMIT=${HELM4_COMMIT:-}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.2} # v5.8.3 requires Go 1.27
+KREW_VERSION=${KREW_VERSION:-v0.4.3}
+# The reference registry (github.com/distribution/distribution/v3/cmd/registry); v3.1.2 builds
+# on Go 1.26.
+REGISTRY_VERSION=${REGISTRY_VERSION:-v3.1.2}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=$root/bin
@@ -31,14 +38,31 @@ declare -A pkg=(
   [helm3]=helm.sh/helm/v3/cmd/helm
   [helm4]=helm.sh/helm/v4/cmd/helm
   [kustomize]=sigs.k8s.io/kustomize/kustomize/v5
+  [kubectl-krew]=sigs.k8s.io/krew/cmd/krew
+  [registry]=github.com/distribution/distribution/v3/cmd/registry
 )
-declare -A version=([helm3]=$HELM3_VERSION [helm4]=$HELM4_VERSION [kustomize]=$KUSTOMIZE_VERSION)
-declare -A check=([helm3]="version --short" [helm4]="version --short" [kustomize]=version)
+declare -A version=([helm3]=$HELM3_VERSION [helm4]=$HELM4_VERSION [kustomize]=$KUSTOMIZE_VERSION
+  [kubectl-krew]=$KREW_VERSION [registry]=$REGISTRY_VERSION)
+# A check of @mod compares the main module's version in the binary's build information.
+declare -A check=([helm3]="version --short" [helm4]="version --short" [kustomize]=version
+  [kubectl-krew]=@mod [registry]=@mod)
 declare -A want=(
   [helm3]=$(helm_stamp "$HELM3_VERSION" "$HELM3_COMMIT")
   [helm4]=$(helm_stamp "$HELM4_VERSION" "$HELM4_COMMIT")
   [kustomize]=$KUSTOMIZE_VERSION
+  [kubectl-krew]=$KREW_VERSION
+  [registry]=$REGISTRY_VERSION
 )
+
+# installed_version prints what the check of a tool says.
+installed_version() { # tool
+  if [[ ${check[$1]} == @mod ]]; then
+    go version -m "$bin/$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
+  else
+    # shellcheck disable=SC2086 # check holds a word list
+    "$bin/$1" ${check[$1]} 2>/dev/null
+  fi
+}
 
 # flags_<tool> set goflags; they run only when a build is needed.
 flags_helm3() {
@@ -62,15 +86,21 @@ flags_kustomize() {
   goflags=(-ldflags "-s -w -X $p.version=$KUSTOMIZE_VERSION -X $p.buildDate=$date")
 }
 
-[[ $# -gt 0 ]] || set -- helm3 helm4 kustomize
+flags_kubectl-krew() { # what `kubectl krew version` prints as GitTag
+  goflags=(-trimpath -ldflags "-s -w -X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION")
+}
+flags_registry() {
+  goflags=(-trimpath -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION")
+}
+
+[[ $# -gt 0 ]] || set -- helm3 helm4 kustomize kubectl-krew registry
 for tool in "$@"; do
   if [[ ! -v pkg[$tool] ]]; then
     echo "unknown tool: $tool (want: ${!pkg[*]})" >&2
     exit 2
   fi
   start=$EPOCHREALTIME
-  # shellcheck disable=SC2086 # check holds a word list
-  if [[ -x $bin/$tool && $("$bin/$tool" ${check[$tool]} 2>/dev/null) == "${want[$tool]}" ]]; then
+  if [[ -x $bin/$tool && $(installed_version "$tool") == "${want[$tool]}" ]]; then
     state=cached
   else
     "flags_$tool"
@@ -83,5 +113,5 @@ for tool in "$@"; do
     state=built
   fi
   awk -v t="$tool" -v v="${version[$tool]}" -v s="$state" -v a="$start" -v b="$EPOCHREALTIME" \
-    'BEGIN { printf "%-10s %-8s %-6s %6.1fs\n", t, v, s, b - a }'
+    'BEGIN { printf "%-12s %-8s %-6s %6.1fs\n", t, v, s, b - a }'
 done

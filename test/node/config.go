@@ -240,3 +240,20 @@ func nodeNameFrom(host string, hosts []byte) string {
 	}
 	return "localhost"
 }
+
+// TrustRegistry lets containerd pull from a plain-HTTP registry at host
+// (127.0.0.1:PORT), and from nowhere else than before: a hosts.toml for
+// that host alone in containerd's hosts directory, which containerd reads
+// at every pull. The file lives in the run directory that Stop removes.
+func (n *Node) TrustRegistry(host string) error {
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		return fmt.Errorf("registry host %q: %w", host, err)
+	}
+	server := "http://" + host
+	hosts := fmt.Sprintf("server = %q\n\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n", server, server)
+	d := filepath.Join(n.path("containerd/certs.d"), host)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, "hosts.toml"), []byte(hosts), 0o644)
+}

@@ -1,0 +1,141 @@
+package release
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/debug-overlay/debug-overlay/test/testenv"
+)
+
+const modulePath = "github.com/debug-overlay/debug-overlay"
+
+// TestGoInstall: `go install module/cmd/debug-overlay@VERSION`, served by a
+// module proxy holding the commit as VERSION (a file:// proxy laid out as
+// the Go module proxy, the machine's module cache behind it for the
+// dependencies), builds a debug-overlay whose version comes from the
+// build information, and which says its commit is unknown.
+func TestGoInstall(t *testing.T) {
+	proxy := t.TempDir()
+	writeModuleProxy(t, proxy)
+	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Fields(string(out))
+	modcache, upstream := env[0], env[1]
+	// The module cache would keep this version from an earlier run, of
+	// another commit: drop our module's entries, before and after.
+	forget := func() {
+		for _, p := range []string{filepath.Join(modcache, modulePath+"@"+version), filepath.Join(modcache, "cache", "download", modulePath, "@v")} {
+			filepath.WalkDir(p, func(p string, d os.DirEntry, err error) error {
+				if err == nil {
+					os.Chmod(p, 0o755)
+				}
+				return nil
+			})
+			if strings.HasSuffix(p, "@v") {
+				for _, ext := range []string{".info", ".mod", ".zip", ".ziphash", ".lock"} {
+					os.Remove(filepath.Join(p, version+ext))
+				}
+				continue
+			}
+			os.RemoveAll(p)
+		}
+	}
+	forget()
+	t.Cleanup(forget)
+
+	gobin := t.TempDir()
+	cmd := exec.Command("go", "install", modulePath+"/cmd/debug-overlay@"+version)
+	cmd.Dir = t.TempDir() // outside any module
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=", "GOPROXY=file://"+proxy+","+upstream,
+		"GONOSUMDB="+modulePath, "GOPRIVATE=", "GONOPROXY=", "GOWORK=off")
+	start := time.Now()
+	mustRun(t, cmd, nil)
+	t.Logf("go install took %v", time.Since(start).Round(time.Millisecond))
+
+	var v struct{ Version, Commit, TreeState string }
+	if err := json.Unmarshal(mustRun(t, exec.Command(filepath.Join(gobin, "debug-overlay"), "version", "-o", "json"), nil), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != version || v.Commit != "unknown" || v.TreeState != "unknown" {
+		t.Errorf("version of the go install build: %+v, want version %s, commit and tree unknown", v, version)
+	}
+	line := string(mustRun(t, exec.Command(filepath.Join(gobin, "debug-overlay"), "version"), nil))
+	if !strings.HasPrefix(line, "debug-overlay "+version+" commit unknown ") {
+		t.Errorf("version: %q", line)
+	}
+}
+
+// writeModuleProxy lays out the committed tree as version of the module
+// in dir, as a GOPROXY serves it: list, .info, .mod and a module zip
+// without the nested modules (directories with a go.mod of their own).
+func writeModuleProxy(t *testing.T, dir string) {
+	t.Helper()
+	archive, err := testenv.Output(exec.Command("git", "-C", repoRoot, "archive", "--format=tar", "HEAD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	var nested []string
+	tr := tar.NewReader(bytes.NewReader(archive))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, _ := io.ReadAll(tr)
+		files[h.Name] = data
+		if path.Base(h.Name) == "go.mod" && h.Name != "go.mod" {
+			nested = append(nested, path.Dir(h.Name)+"/")
+		}
+	}
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	prefix := modulePath + "@" + version + "/"
+	for name, data := range files {
+		inNested := false
+		for _, n := range nested {
+			inNested = inNested || strings.HasPrefix(name, n)
+		}
+		if inNested {
+			continue
+		}
+		w, err := zw.Create(prefix + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	date := gitText(t, "log", "-1", "--format=%cI")
+	info, _ := json.Marshal(map[string]string{"Version": version, "Time": date})
+	at := filepath.Join(dir, modulePath, "@v")
+	os.MkdirAll(at, 0o755)
+	for name, data := range map[string][]byte{
+		"list": []byte(version + "\n"), version + ".info": info, version + ".mod": files["go.mod"], version + ".zip": zbuf.Bytes(),
+	} {
+		if err := os.WriteFile(filepath.Join(at, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("module proxy: %s %s, %d files (%d nested modules left out)", modulePath, version, len(files), len(nested))
+}

@@ -16,10 +16,6 @@
 //	argocd    base plus bin/argocd-cmp-server (Argo CD v3.5.1's, stripped),
 //	          standing in for Argo CD's image, whose copyutil init container
 //	          copies the cmp-server into the repo-server's var-files volume
-//	debug-overlay  bin/kubectl-debug_overlay and bin/debug-overlay in
-//	          /usr/local/bin and an empty /tmp, nothing else: the Argo CD
-//	          plugin's sidecar image (test/nodee2e's TestArgoCDPluginPod), laid
-//	          out as the release image is (hack/release, issue 23)
 //
 // Out of -out it writes one <name>.tar per image and images.json, which
 // lists each file with its tags (and the sandbox image's role), plus a
@@ -28,7 +24,7 @@
 //
 // Usage: go run . -out DIR [-busybox PATH] [-bash PATH] [-geth PATH]
 //
-//	[-cmp-server PATH] [-companion PATH] [-overlay PATH]
+//	[-cmp-server PATH]
 package main
 
 import (
@@ -65,11 +61,10 @@ var (
 	toolboxTags = []string{"docker.io/nicolaka/netshoot:v0.13"}
 	gethTags    = []string{"docker.io/ethereum/client-go:v1.17.10"}
 	// pauseTag names no real registry (.test is reserved), so nobody
-	// mistakes it for upstream's pause image; nor argocdTag and
-	// overlayTag for Argo CD's or debug-overlay's released images.
-	pauseTag   = "debug-overlay.test/pause:v1"
-	argocdTag  = "debug-overlay.test/argocd:v3.5.1"
-	overlayTag = "debug-overlay.test/debug-overlay:dev"
+	// mistakes it for upstream's pause image; nor argocdTag for Argo
+	// CD's.
+	pauseTag  = "debug-overlay.test/pause:v1"
+	argocdTag = "debug-overlay.test/argocd:v3.5.1"
 	// appTag is the shell-less application image.
 	appTag = "debug-overlay.test/app:v1"
 )
@@ -103,15 +98,13 @@ func main() {
 	bash := flag.String("bash", "/bin/bash-static", "A statically linked bash")
 	geth := flag.String("geth", "../../bin/geth", "The geth binary")
 	cmpServer := flag.String("cmp-server", "../../bin/argocd-cmp-server", "Argo CD's argocd-cmp-server (hack/build-argocd.sh)")
-	companion := flag.String("companion", "../../bin/kubectl-debug_overlay", "debug-overlay's companion binary (make build)")
-	overlay := flag.String("overlay", "../../bin/debug-overlay", "debug-overlay's post-renderer (make build)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "images: -out is required")
 		os.Exit(2)
 	}
 	start := time.Now()
-	state, err := build(*out, inputs{busybox: *busybox, bash: *bash, geth: *geth, cmpServer: *cmpServer, companion: *companion, overlay: *overlay})
+	state, err := build(*out, inputs{busybox: *busybox, bash: *bash, geth: *geth, cmpServer: *cmpServer})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "images: %v\n", err)
 		os.Exit(1)
@@ -121,7 +114,7 @@ func main() {
 
 // inputs are the binaries the images are made of.
 type inputs struct {
-	busybox, bash, geth, cmpServer, companion, overlay string
+	busybox, bash, geth, cmpServer string
 }
 
 func build(out string, in inputs) (string, error) {
@@ -131,14 +124,12 @@ func build(out string, in inputs) (string, error) {
 		{"bash", bash, "install bash-static (hack/node-deps.sh)"},
 		{"geth", geth, "run make geth (hack/build-geth.sh)"},
 		{"argocd-cmp-server", in.cmpServer, "run make argocd (hack/build-argocd.sh)"},
-		{"kubectl-debug_overlay", in.companion, "run make build"},
-		{"debug-overlay", in.overlay, "run make build"},
 	} {
 		if err := isStatic(b.path); err != nil {
 			return "", fmt.Errorf("%s %s: %w: %s", b.what, b.path, err, b.fix)
 		}
 	}
-	digest, err := digestInputs(busybox, bash, geth, in.cmpServer, in.companion, in.overlay)
+	digest, err := digestInputs(busybox, bash, geth, in.cmpServer)
 	if err != nil {
 		return "", fmt.Errorf("hashing the inputs: %w", err)
 	}
@@ -185,10 +176,6 @@ func build(out string, in inputs) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("argocd layer: %w", err)
 	}
-	overlayLayer, err := overlayImageLayer(filepath.Join(tmp, "debug-overlay"), in.companion, in.overlay)
-	if err != nil {
-		return "", fmt.Errorf("debug-overlay layer: %w", err)
-	}
 
 	m := Manifest{Inputs: digest}
 	for _, img := range []struct {
@@ -206,9 +193,6 @@ func build(out string, in inputs) (string, error) {
 		{"app.tar", []string{appTag}, "", []v1.Layer{app}, v1.Config{Entrypoint: []string{"/app"}, Cmd: []string{"serve"}}},
 		// Argo CD's image runs as 999 (its argocd user).
 		{"argocd.tar", []string{argocdTag}, "", []v1.Layer{base, cmpLayer}, v1.Config{User: "999"}},
-		// As the release image: the binaries, /tmp, user 65532.
-		{"debug-overlay.tar", []string{overlayTag}, "", []v1.Layer{overlayLayer},
-			v1.Config{Entrypoint: []string{"/usr/local/bin/debug-overlay"}, User: "65532"}},
 	} {
 		i, err := image(img.layers, img.config)
 		if err != nil {
@@ -326,28 +310,6 @@ func appLayer(tmp string) (v1.Layer, error) {
 	}
 	if err := copyFile(bin, filepath.Join(dir, "app")); err != nil {
 		return nil, err
-	}
-	return dirLayer(dir)
-}
-
-// overlayImageLayer lays out debug-overlay's image: both binaries in
-// /usr/local/bin and a world-writable /tmp, as hack/release lays out the
-// release image.
-func overlayImageLayer(dir, companion, overlay string) (v1.Layer, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o1777); err != nil {
-		return nil, err
-	}
-	for dst, src := range map[string]string{"usr/local/bin/kubectl-debug_overlay": companion, "usr/local/bin/debug-overlay": overlay} {
-		full := filepath.Join(dir, dst)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return nil, err
-		}
-		if err := copyFile(src, full); err != nil {
-			return nil, err
-		}
 	}
 	return dirLayer(dir)
 }

@@ -18,12 +18,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// The images hack/images builds for this test (see its doc comment): what
-// should switch to the release image once there is one is overlayImage.
-const (
-	argocdImage  = "debug-overlay.test/argocd:v3.5.1"
-	overlayImage = "debug-overlay.test/debug-overlay:dev"
-)
+// argocdImage stands in for Argo CD's own image (hack/images builds it);
+// the plugin's sidecar runs the release image under test.
+const argocdImage = "debug-overlay.test/argocd:v3.5.1"
 
 // standInRepoServer is argocd-repo-server as Argo CD v3.5.1's install.yaml
 // has it, reduced to what the plugin's sidecar shares with it: the copyutil
@@ -80,6 +77,9 @@ func TestArgoCDPluginPod(t *testing.T) {
 		t.Fatalf("%v (make argocd)", err)
 	}
 	ns := newNamespace(t, "argocd-cmp", nil)
+	image, _ := pushedReleaseImage(t)
+	imageName, imageTag, _ := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":")
+	imageName = image[:strings.LastIndex(image, "/")+1] + imageName
 
 	// The Component on the stand-in, with the test image.
 	dir := filepath.Join(tmpRoot, "argocd-install")
@@ -98,7 +98,7 @@ images:
   - name: ghcr.io/debug-overlay/debug-overlay
     newName: %s
     newTag: %s
-`, ns, component, strings.Split(overlayImage, ":")[0], strings.Split(overlayImage, ":")[1]),
+`, ns, component, imageName, imageTag),
 	} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)

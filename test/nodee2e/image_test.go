@@ -3,10 +3,12 @@
 package nodee2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,32 +34,7 @@ const (
 // on stdin, byte for byte as the binary under test does.
 func TestReleaseImage(t *testing.T) {
 	t.Parallel()
-	layout, tag := os.Getenv(imageLayoutEnv), os.Getenv(imageTagEnv)
-	if layout == "" || tag == "" {
-		t.Fatalf("%s and %s name the image under test: run `%s`", imageLayoutEnv, imageTagEnv, target)
-	}
-	reg, err := registry.Start(registry.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
-	if err := n.TrustRegistry(reg.Host); err != nil {
-		t.Fatal(err)
-	}
-	release := filepath.Join(t.TempDir(), "release")
-	build := exec.Command("go", "build", "-o", release, ".")
-	build.Dir = filepath.Join(repoRoot, "hack", "release")
-	build.Env = append(os.Environ(), "GOFLAGS=")
-	if _, err := testenv.Output(build); err != nil {
-		t.Fatal(err)
-	}
-	ref := reg.Host + "/debug-overlay:" + tag
-	pushed, err := testenv.OutputText(exec.Command(release, "push-image", "-layout", layout, "-tag", tag, "-ref", ref, "-plain-http"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, digest, _ := strings.Cut(pushed, "@")
-	t.Logf("pushed %s from %s", pushed, layout)
+	ref, digest := pushedReleaseImage(t)
 
 	ns := newNamespace(t, "release-image", map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})
 	kubectl(t, []byte(`apiVersion: v1
@@ -136,6 +113,57 @@ spec:
 	if !strings.Contains(got, "debug-overlay.dev/status") {
 		t.Errorf("the stream came back without the overlay:\n%s", got)
 	}
+}
+
+// releaseImage is the release image under test, pushed once to a
+// registry on loopback that the node's containerd trusts (plain HTTP, that
+// registry alone); the registry is stopped with the node.
+var releaseImage struct {
+	once        sync.Once
+	ref, digest string
+	err         error
+}
+
+// pushedReleaseImage returns the reference of the release image under
+// test in the node's registry, and the digest of its index.
+func pushedReleaseImage(t *testing.T) (ref, digest string) {
+	t.Helper()
+	r := &releaseImage
+	r.once.Do(func() { r.ref, r.digest, r.err = pushReleaseImage() })
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.ref, r.digest
+}
+
+func pushReleaseImage() (ref, digest string, err error) {
+	layout, tag := os.Getenv(imageLayoutEnv), os.Getenv(imageTagEnv)
+	if layout == "" || tag == "" {
+		return "", "", fmt.Errorf("%s and %s name the image under test: run `%s`", imageLayoutEnv, imageTagEnv, target)
+	}
+	reg, err := registry.Start(registry.Options{})
+	if err != nil {
+		return "", "", err
+	}
+	cleanups = append(cleanups, func() { reg.Stop() })
+	if err := n.TrustRegistry(reg.Host); err != nil {
+		return "", "", err
+	}
+	release := filepath.Join(tmpRoot, "release")
+	build := exec.Command("go", "build", "-o", release, ".")
+	build.Dir = filepath.Join(repoRoot, "hack", "release")
+	build.Env = append(os.Environ(), "GOFLAGS=")
+	if _, err := testenv.Output(build); err != nil {
+		return "", "", err
+	}
+	ref = reg.Host + "/debug-overlay:" + tag
+	pushed, err := testenv.OutputText(exec.Command(release, "push-image", "-layout", layout, "-tag", tag, "-ref", ref, "-plain-http"))
+	if err != nil {
+		return "", "", err
+	}
+	_, digest, _ = strings.Cut(pushed, "@")
+	fmt.Fprintf(os.Stderr, "nodee2e: pushed %s from %s\n", pushed, layout)
+	return ref, digest, nil
 }
 
 func withStdin(cmd *exec.Cmd, stdin []byte) *exec.Cmd {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,6 +42,10 @@ var (
 
 // target is what to run to get every prerequisite.
 const target = "make e2e-cluster"
+
+// cleanups run before the node stops, last first: what tests started once
+// for all (the release image's registry).
+var cleanups []func()
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -78,6 +83,9 @@ func run(m *testing.M) (code int) {
 	stop := func(why string) {
 		stopOnce.Do(func() {
 			t := time.Now()
+			for _, c := range slices.Backward(cleanups) {
+				c()
+			}
 			if err := n.Stop(); err != nil {
 				fmt.Fprintf(os.Stderr, "nodee2e: stopping the node (%s): %v\n", why, err)
 				code = 1

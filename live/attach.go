@@ -261,8 +261,19 @@ func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r 
 	if lives[0].Down != nil {
 		a.noteDown(ctx, w, pod, lives[0])
 	}
-	// An earlier attach with this configuration: use its container when it
-	// runs or is starting.
+	if rv, wait, ok := a.reuse(&r, pod, lives); ok {
+		return r, rv, wait
+	}
+	live, ok := a.choose(ctx, &r, pod, lives)
+	if !ok {
+		return r, "", false
+	}
+	return a.add(ctx, r, pod, live, len(lives) > 1)
+}
+
+// reuse takes the container of an earlier attach with this configuration
+// when it runs or is starting; ok false when there is none.
+func (a *Attacher) reuse(r *PodResult, pod *corev1.Pod, lives []*overlay.Live) (rv string, wait, ok bool) {
 	for _, live := range lives {
 		for _, name := range slices.Backward(live.Same) {
 			st := ephemeralStatus(pod, name)
@@ -270,40 +281,52 @@ func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r 
 				continue
 			}
 			r.Container, r.Shell, r.Choice = name, live.Shell, live.Choice
-			if st != nil && st.State.Running != nil {
+			switch {
+			case st != nil && st.State.Running != nil:
 				r.Outcome = Reused
-				return r, "", false
-			}
-			if a.DryRun != DryRunNone {
+				return "", false, true
+			case a.DryRun != DryRunNone:
 				r.Outcome = Planned
-				return r, "", false
+				return "", false, true
 			}
-			return r, pod.ResourceVersion, true
+			return pod.ResourceVersion, true, true
 		}
 	}
+	return "", false, false
+}
 
+// choose picks the container to add: the only candidate, or with auto's
+// rungs, the most capable the API server admits (a client dry run cannot
+// ask, and takes the most capable unchecked).
+func (a *Attacher) choose(ctx context.Context, r *PodResult, pod *corev1.Pod, lives []*overlay.Live) (*overlay.Live, bool) {
 	live := lives[0]
-	if len(lives) > 1 && a.DryRun == DryRunClient {
+	switch {
+	case len(lives) > 1 && a.DryRun == DryRunClient:
 		r.confirmed = "the most capable rung, unchecked: a client dry run does not ask the API server"
-	}
-	if len(lives) > 1 && a.DryRun != DryRunClient {
+	case len(lives) > 1:
 		var err error
 		if live, r.confirmed, err = a.confirm(ctx, pod, lives); err != nil {
 			r.Outcome, r.Err = Failed, err
 			if refused(err) {
 				r.Outcome = Refused
 			}
-			return r, "", false
+			return nil, false
 		}
 	}
 	r.Container, r.Shell, r.Choice = live.Container.Name, live.Shell, live.Choice
 	r.image, r.target = live.Container.Image, cmp.Or(live.Container.TargetContainerName, "no container")
+	return live, true
+}
+
+// add sends the patch that adds live's container to the pod (a server dry
+// run already checked it when confirmed).
+func (a *Attacher) add(ctx context.Context, r PodResult, pod *corev1.Pod, live *overlay.Live, confirmed bool) (PodResult, string, bool) {
 	var err error
 	if r.Patch, err = ephemeralPatch(live.Container); err != nil {
 		r.Outcome, r.Err = Failed, err
 		return r, "", false
 	}
-	if a.DryRun == DryRunClient || a.DryRun == DryRunServer && len(lives) > 1 {
+	if a.DryRun == DryRunClient || a.DryRun == DryRunServer && confirmed {
 		r.Outcome = Planned // a server dry run checked it already
 		return r, "", false
 	}
@@ -311,7 +334,7 @@ func (a *Attacher) prepare(ctx context.Context, w Workload, pod *corev1.Pod) (r 
 	if err != nil {
 		r.Outcome, r.Err = Failed, err
 		if isPodSecurity(err) {
-			r.Err = a.podSecurityError(ctx, pod, w, r.Choice, err)
+			r.Err = a.podSecurityError(ctx, pod, r.Workload, r.Choice, err)
 		}
 		if refused(err) {
 			r.Outcome = Refused

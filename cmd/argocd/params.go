@@ -3,6 +3,7 @@ package argocd
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -148,69 +149,86 @@ const (
 // or a malformed item is an error naming the parameter.
 func ReadValues(environ []string) (Values, error) {
 	env := map[string]string{}
-	var keys []string
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
-		keys = append(keys, k)
 	}
-	sort.Strings(keys)
 	vals := Values{}
+	if err := vals.readPluginEnv(env); err != nil {
+		return nil, err
+	}
+	if js, ok := env[ParametersEnv]; ok {
+		return vals, vals.readParameters(js)
+	}
+	vals.readParamEnv(env)
+	return vals, nil
+}
 
+// readPluginEnv reads the Application's plugin env, ARGOCD_ENV_<NAME>.
+func (vals Values) readPluginEnv(env map[string]string) error {
 	byEnv := map[string]Param{}
 	for _, p := range Params {
 		byEnv[p.EnvName()] = p
 	}
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		name, ok := strings.CutPrefix(k, EnvPrefix)
 		if !ok {
 			continue
 		}
 		p, ok := byEnv[name]
 		if !ok {
-			return nil, fmt.Errorf("%s: unknown variable of the Application's plugin env (spec.source.plugin.env %s; valid: %s)", k, name, envNames())
+			return fmt.Errorf("%s: unknown variable of the Application's plugin env (spec.source.plugin.env %s; valid: %s)", k, name, envNames())
 		}
 		v, err := envValue(p, env[k])
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
+			return fmt.Errorf("%s: %w", k, err)
 		}
 		vals[p.Name] = v
 	}
+	return nil
+}
 
-	if js, ok := env[ParametersEnv]; ok {
-		var list []struct {
-			Name   string             `json:"name"`
-			String *string            `json:"string"`
-			Array  *[]string          `json:"array"`
-			Map    *map[string]string `json:"map"`
-		}
-		if err := json.Unmarshal([]byte(js), &list); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ParametersEnv, err)
-		}
-		for _, item := range list {
-			p, ok := findParam(item.Name)
-			if !ok {
-				return nil, fmt.Errorf("parameter %q: unknown parameter (valid: %s)", item.Name, paramNames())
-			}
-			var v Value
-			var got Collection
-			switch {
-			case item.String != nil:
-				got, v.String = CollectionString, *item.String
-			case item.Array != nil:
-				got, v.Array = CollectionArray, *item.Array
-			case item.Map != nil:
-				got, v.Map = CollectionMap, *item.Map
-			default:
-				continue // named, no value: as if unset
-			}
-			if want := p.collection(); got != want {
-				return nil, fmt.Errorf("parameter %s: want %s, got %s", p.Name, want.article(), got.article())
-			}
-			vals[p.Name] = v
-		}
-		return vals, nil
+// readParameters reads ARGOCD_APP_PARAMETERS, the parameters the
+// Application sets, as JSON.
+func (vals Values) readParameters(js string) error {
+	var list []struct {
+		Name   string             `json:"name"`
+		String *string            `json:"string"`
+		Array  *[]string          `json:"array"`
+		Map    *map[string]string `json:"map"`
 	}
+	if err := json.Unmarshal([]byte(js), &list); err != nil {
+		return fmt.Errorf("reading %s: %w", ParametersEnv, err)
+	}
+	for _, item := range list {
+		p, ok := findParam(item.Name)
+		if !ok {
+			return fmt.Errorf("parameter %q: unknown parameter (valid: %s)", item.Name, paramNames())
+		}
+		var v Value
+		var got Collection
+		switch {
+		case item.String != nil:
+			got, v.String = CollectionString, *item.String
+		case item.Array != nil:
+			got, v.Array = CollectionArray, *item.Array
+		case item.Map != nil:
+			got, v.Map = CollectionMap, *item.Map
+		default:
+			continue // named, no value: as if unset
+		}
+		if want := p.collection(); got != want {
+			return fmt.Errorf("parameter %s: want %s, got %s", p.Name, want.article(), got.article())
+		}
+		vals[p.Name] = v
+	}
+	return nil
+}
+
+// readParamEnv reads PARAM_<NAME> (strings) and PARAM_<NAME>_<i> (arrays),
+// which the cmp-server sets when ARGOCD_APP_PARAMETERS is not there; maps
+// cannot be read back from them (Argo CD upper-cases their keys).
+func (vals Values) readParamEnv(env map[string]string) {
 	for _, p := range Params {
 		base := ParamPrefix + p.EnvName()
 		switch p.collection() {
@@ -232,7 +250,6 @@ func ReadValues(environ []string) (Values, error) {
 			}
 		}
 	}
-	return vals, nil
 }
 
 // article names the collection type with its article: "an array".

@@ -141,42 +141,10 @@ func dist(o distOptions) error {
 	if err := r.build(staging); err != nil {
 		return err
 	}
-	license, err := os.ReadFile(filepath.Join(o.Repo, "LICENSE"))
-	if err != nil {
-		return fmt.Errorf("every archive carries the license: %w", err)
-	}
-	readme, err := os.ReadFile(filepath.Join(o.Repo, "README.md"))
+	out, err := r.artefacts()
 	if err != nil {
 		return err
 	}
-
-	out := map[string][]byte{} // path in dist -> content
-	for _, p := range platforms {
-		entries := []archive.Entry{archive.File("LICENSE", license, false), archive.File("README.md", readme, false)}
-		for _, b := range binaries {
-			entries = append(entries, archive.File(b+p.exe(), r.binaries[p][b], true))
-			doc, err := sbom(r.binaries[p][b], b, o.Version, p, r.created)
-			if err != nil {
-				return err
-			}
-			out[fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b, o.Version, p.OS, p.Arch)] = doc
-		}
-		write := archive.TarGz
-		if p.OS == "windows" {
-			write = archive.Zip
-		}
-		if out[r.archiveName(p)], err = write(entries, r.created); err != nil {
-			return fmt.Errorf("archive for %s: %w", p, err)
-		}
-	}
-	if out["krew/"+project+".yaml"], err = r.krewManifest(out); err != nil {
-		return err
-	}
-	pkgName, pkg, err := r.helmPlugin(license, readme)
-	if err != nil {
-		return err
-	}
-	out["helm-plugin/"+pkgName] = pkg
 	image, err := r.image(filepath.Join(staging, "image"))
 	if err != nil {
 		return err
@@ -198,6 +166,48 @@ func dist(o distOptions) error {
 		return err
 	}
 	return publish(staging, o.Out, sums)
+}
+
+// artefacts makes, from the binaries built, what dist holds
+// besides the image, by path in dist: an archive and SBOMs per platform,
+// the krew manifest and the Helm 4 plugin package.
+func (r *release) artefacts() (map[string][]byte, error) {
+	license, err := os.ReadFile(filepath.Join(r.Repo, "LICENSE"))
+	if err != nil {
+		return nil, fmt.Errorf("every archive carries the license: %w", err)
+	}
+	readme, err := os.ReadFile(filepath.Join(r.Repo, "README.md"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, p := range platforms {
+		entries := []archive.Entry{archive.File("LICENSE", license, false), archive.File("README.md", readme, false)}
+		for _, b := range binaries {
+			entries = append(entries, archive.File(b+p.exe(), r.binaries[p][b], true))
+			doc, err := sbom(r.binaries[p][b], b, r.Version, p, r.created)
+			if err != nil {
+				return nil, err
+			}
+			out[fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b, r.Version, p.OS, p.Arch)] = doc
+		}
+		write := archive.TarGz
+		if p.OS == "windows" {
+			write = archive.Zip
+		}
+		if out[r.archiveName(p)], err = write(entries, r.created); err != nil {
+			return nil, fmt.Errorf("archive for %s: %w", p, err)
+		}
+	}
+	if out["krew/"+project+".yaml"], err = r.krewManifest(out); err != nil {
+		return nil, err
+	}
+	pkgName, pkg, err := r.helmPlugin(license, readme)
+	if err != nil {
+		return nil, err
+	}
+	out["helm-plugin/"+pkgName] = pkg
+	return out, nil
 }
 
 // sourceDate is SOURCE_DATE_EPOCH when set, else the time of the commit

@@ -68,7 +68,7 @@ func TestPluginInstallFromGit(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("helm4 plugin install %s --verify=false: exit %d:\n%s", url, r.Code, out)
 	}
-	for _, want := range []string{"debug-overlay: building ", "/bin/" + binName + ", version dev", "Installed plugin: " + pluginName} {
+	for _, want := range []string{"debug-overlay: building ", "/bin/" + binName + ", version debug-overlay dev commit unknown", "Installed plugin: " + pluginName} {
 		if !strings.Contains(out, want) {
 			t.Errorf("helm4 plugin install did not print %q:\n%s", want, out)
 		}

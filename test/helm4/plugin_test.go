@@ -81,7 +81,7 @@ func TestPluginInstallHook(t *testing.T) {
 		},
 		{
 			name: "missing binary, Go and sources", sources: true, goOnPath: true, code: 0,
-			want: []string{"debug-overlay: building ", "/bin/" + binName + ", version dev", "Installed plugin: debug-overlay"},
+			want: []string{"debug-overlay: building ", "/bin/" + binName + ", version debug-overlay dev commit unknown", "Installed plugin: debug-overlay"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

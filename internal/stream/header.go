@@ -18,6 +18,14 @@ type Header struct {
 // document from its column-0 lines. Anything unusual (flow style, JSON,
 // anchors, tags, quotes with escapes, a key found twice) leaves Sure false,
 // and the caller parses the document properly.
+//
+// Every column-0 line is read, since a key found twice must be seen, but an
+// indented line is only looked at when it can change the answer: the first
+// content line after kind: or apiVersion: (a plain value continued there is
+// not plain any more), the first content line of all (Empty), and a line
+// holding Helm 4's filename annotation while no source is known. The rest,
+// nearly all of a large CustomResourceDefinition, costs one search for the
+// line's end.
 func ScanHeader(raw []byte) Header {
 	var h Header
 	h.Empty = true
@@ -25,13 +33,43 @@ func ScanHeader(raw []byte) Header {
 	clean := true
 	afterValue := false // the previous line was kind: or apiVersion:
 	raw = bytes.TrimPrefix(raw, ByteOrderMark)
-	for len(raw) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			line, raw = raw, nil
+	// helm4At is where Helm 4's annotation next occurs at or after a line
+	// skipped, len(raw) when it does not: only the line holding it needs
+	// reading for the source. It is looked for only while no source is
+	// known, which for Helm 3's documents is never.
+	helm4At := -1
+	for start := 0; start < len(raw); {
+		if !afterValue && !h.Empty {
+			// Skip indented lines, up to the one holding Helm 4's
+			// annotation while no source is known.
+			stop := len(raw)
+			if h.Source == "" {
+				if helm4At < start {
+					helm4At = indexFrom(raw, helm4Filename, start)
+				}
+				stop = helm4At
+			}
+			for start < len(raw) && (raw[start] == ' ' || raw[start] == '\t') {
+				i := bytes.IndexByte(raw[start:], '\n')
+				if i < 0 {
+					i = len(raw) - start
+				}
+				if start+i > stop {
+					break
+				}
+				start += i + 1
+			}
+			if start >= len(raw) {
+				break
+			}
 		}
+		end := len(raw)
+		if i := bytes.IndexByte(raw[start:], '\n'); i >= 0 {
+			end = start + i
+		}
+		line := raw[start:end]
+		next := end + 1
+		start = next
 		line = bytes.TrimRight(line, "\r")
 		t := bytes.TrimSpace(line)
 		if len(t) == 0 {
@@ -74,6 +112,17 @@ func ScanHeader(raw []byte) Header {
 	}
 	h.Sure = clean && kinds == 1 && versions == 1 && h.Kind != "" && h.APIVersion != ""
 	return h
+}
+
+// indexFrom returns the index of the first sep in s at or after from, or
+// len(s) when there is none.
+func indexFrom(s, sep []byte, from int) int {
+	if from < len(s) {
+		if i := bytes.Index(s[from:], sep); i >= 0 {
+			return from + i
+		}
+	}
+	return len(s)
 }
 
 // helm4Filename is the annotation by which Helm 4 tells a post-renderer

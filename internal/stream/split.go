@@ -1,10 +1,10 @@
 package stream
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 )
 
 // Reader splits a YAML stream into raw documents at lines that start with
@@ -12,62 +12,110 @@ import (
 // everything up to the next one, so concatenating them gives back the input
 // exactly. A `---` at column 0 always starts a document, even inside what
 // looks like a block scalar: YAML forbids document markers in content.
+//
+// The Reader reads in blocks of ReadBlock bytes into a buffer of its own,
+// which grows to hold the largest document, and returns each document from
+// it: nothing is copied a line at a time.
 type Reader struct {
-	r       *bufio.Reader
-	pending []byte // separator line read ahead, starting the next document
-	line    []byte
-	done    bool
+	r          io.Reader
+	buf        []byte
+	start, end int // buf[start:end] is read and not yet returned
+	scan       int // where the search for the next separator goes on
+	eof        bool
+	err        error // a read error, returned once the bytes before it are
 }
 
+// ReadBlock is how much a Reader asks its source for at once.
+const ReadBlock = 256 << 10
+
+// NewReader returns a Reader of the documents of r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{r: r}
 }
 
-// next returns the next raw document, or io.EOF. The returned slice is only
-// valid until the next call.
+// Next returns the next raw document, or io.EOF after the last one. The
+// returned slice is only valid until the next call. buf is not used: the
+// document is returned from the Reader's own buffer.
 func (d *Reader) Next(buf []byte) ([]byte, error) {
-	buf = append(buf[:0], d.pending...)
-	d.pending = d.pending[:0]
-	if d.done {
-		if len(buf) == 0 {
-			return nil, io.EOF
-		}
-		return buf, nil
-	}
 	for {
-		line, err := d.readLine()
-		if len(line) > 0 {
-			if IsSeparator(line) && len(buf) > 0 {
-				d.pending = append(d.pending, line...)
-				return buf, nil
-			}
-			buf = append(buf, line...)
+		if at, ok := d.separator(); ok {
+			doc := d.buf[d.start:at]
+			d.start, d.scan = at, at
+			return doc, nil
 		}
-		if errors.Is(err, io.EOF) {
-			d.done = true
-			if len(buf) == 0 {
+		if d.eof || d.err != nil {
+			if d.err != nil {
+				return nil, d.err
+			}
+			if d.start == d.end {
 				return nil, io.EOF
 			}
-			return buf, nil
+			doc := d.buf[d.start:d.end]
+			d.start, d.scan = d.end, d.end
+			return doc, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		d.fill()
 	}
 }
 
-// readLine returns one line with its newline, however long.
-func (d *Reader) readLine() ([]byte, error) {
-	line, err := d.r.ReadSlice('\n')
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		return line, err
+// separator finds the next line after d.start that is a document marker
+// and returns where it starts. It returns false when the buffer ends first
+// (or too close to a line start to tell), having remembered where to go on.
+func (d *Reader) separator() (int, bool) {
+	buf := d.buf[:d.end]
+	for i := max(d.scan, d.start); ; {
+		j := bytes.IndexByte(buf[i:], '\n')
+		if j < 0 {
+			d.scan = d.end
+			return 0, false
+		}
+		at := i + j + 1 // a line starts here
+		if at+4 <= len(buf) {
+			if buf[at] == '-' && buf[at+1] == '-' && buf[at+2] == '-' && isMarkerEnd(buf[at+3]) {
+				return at, true
+			}
+		} else if !d.eof {
+			d.scan = at - 1 // not enough bytes to tell yet
+			return 0, false
+		} else if string(buf[at:]) == "---" {
+			return at, true // the last line, without a newline
+		}
+		i = at
 	}
-	d.line = append(d.line[:0], line...)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		line, err = d.r.ReadSlice('\n')
-		d.line = append(d.line, line...)
+}
+
+// isMarkerEnd reports whether c, after `---`, ends a document marker.
+func isMarkerEnd(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
+}
+
+// fill reads the next block, first moving what is left to the front of the
+// buffer, or growing it when what is left fills half of it.
+func (d *Reader) fill() {
+	if d.start > 0 {
+		n := copy(d.buf, d.buf[d.start:d.end])
+		d.scan -= d.start
+		d.start, d.end = 0, n
 	}
-	return d.line, err
+	if cap(d.buf)-d.end < ReadBlock/2 {
+		d.buf = slices.Grow(d.buf[:d.end], max(ReadBlock, d.end))
+	}
+	d.buf = d.buf[:cap(d.buf)]
+	for empty := 0; empty < 100; empty++ {
+		n, err := d.r.Read(d.buf[d.end:])
+		d.end += n
+		switch {
+		case errors.Is(err, io.EOF):
+			d.eof = true
+			return
+		case err != nil:
+			d.err = err
+			return
+		case n > 0:
+			return
+		}
+	}
+	d.err = io.ErrNoProgress
 }
 
 // ByteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at
@@ -80,14 +128,7 @@ func IsSeparator(line []byte) bool {
 	if !bytes.HasPrefix(line, []byte("---")) {
 		return false
 	}
-	if len(line) == 3 {
-		return true
-	}
-	switch line[3] {
-	case ' ', '\t', '\r', '\n':
-		return true
-	}
-	return false
+	return len(line) == 3 || isMarkerEnd(line[3])
 }
 
 // SplitPreamble splits a raw document into the bytes before its first YAML

@@ -116,27 +116,20 @@ func (in *input) each(fn func(e entry, raw []byte) error) error {
 }
 
 // copyThrough writes every document but the configuration, unchanged, by
-// ranges of the spool.
-func (in *input) copyThrough(out io.Writer) error {
+// reference to runs of the input spool: nothing is copied until out is
+// written out, and the input must stay open until then.
+func (in *input) copyThrough(out *stream.Spool) error {
 	start := int64(0)
 	for _, e := range in.entries {
 		if !e.config {
 			continue
 		}
-		if err := in.copyRange(start, e.off, out); err != nil {
+		if err := out.Append(in.spool, start, e.off-start); err != nil {
 			return err
 		}
 		start = e.off + e.n
 	}
-	return in.copyRange(start, in.spool.Size(), out)
-}
-
-func (in *input) copyRange(from, to int64, out io.Writer) error {
-	if to <= from {
-		return nil
-	}
-	_, err := io.Copy(out, io.NewSectionReader(in.spool, from, to-from))
-	return err
+	return out.Append(in.spool, start, in.spool.Size()-start)
 }
 
 // docError is an error about one document: it names the document, and the

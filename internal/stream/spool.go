@@ -1,30 +1,51 @@
 package stream
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
+	"sort"
 )
 
 // Spool holds bytes in memory up to a limit and in an unlinked-on-close
 // temporary file beyond it, so a release of any size is held at a bounded
 // memory cost between the two passes and until the output is known good.
-// Past the limit, writes are gathered and reads served from a window of
-// SpoolBlock bytes: a system call per block, not per document.
+//
+// In memory the bytes sit in blocks of SpoolBlock, so a growing Spool
+// never copies what it holds. Past the limit, writes are gathered and
+// reads served from a window of SpoolBlock bytes: a system call per block,
+// not per document.
+//
+// A Spool can also hold ranges of another Spool by reference (Append): a
+// document copied through unchanged is then neither copied nor counted
+// against the limit a second time.
 type Spool struct {
-	mem   []byte
-	file  *os.File
-	size  int64
-	limit int64
-	dir   string
+	blocks [][]byte // in memory: full blocks, then the one being filled
+	file   *os.File
+	own    int64 // bytes held in blocks or the file
+	size   int64 // own bytes and referenced ones
+	limit  int64
+	dir    string
 
 	wbuf []byte // written, not yet in the file
 	rbuf []byte // the file's bytes from roff on
 	roff int64
+
+	// segs says where each byte comes from, once a range was appended by
+	// reference; empty while the Spool holds only its own bytes.
+	segs []segment
 }
 
-// SpoolBlock is how much a file-backed Spool writes or reads at once.
+// segment is a run of a Spool's bytes starting at offset at: its own bytes
+// from offset from on, or src's.
+type segment struct {
+	at, from, n int64
+	src         *Spool // nil: the Spool's own bytes
+}
+
+// SpoolBlock is how much a Spool holds in one block of memory, and how much
+// a file-backed Spool writes or reads at once.
 const SpoolBlock = 256 << 10
 
 // NewSpool returns an empty spool that keeps up to limit bytes in memory
@@ -33,30 +54,39 @@ func NewSpool(dir string, limit int64) *Spool {
 	return &Spool{dir: dir, limit: limit}
 }
 
-// grow makes room for n more bytes in memory at once, as far as the limit
-// allows: growing by appends copies the bytes and faults in pages twice.
-func (s *Spool) Grow(n int64) {
-	if s.file == nil {
-		s.mem = slices.Grow(s.mem, int(min(n, s.limit-int64(len(s.mem)))))
-	}
-}
+// Grow is a hint that n more bytes are coming. A Spool grows by blocks and
+// never copies what it holds, so it has nothing to prepare: Grow is kept
+// for its callers.
+func (s *Spool) Grow(n int64) {}
+
+// Size returns how many bytes the Spool holds.
+func (s *Spool) Size() int64 { return s.size }
 
 func (s *Spool) Write(p []byte) (int, error) {
-	if s.file == nil && int64(len(s.mem)+len(p)) > s.limit {
-		f, err := os.CreateTemp(s.dir, "debug-overlay-*.Spool")
-		if err != nil {
-			return 0, fmt.Errorf("spooling to disk: %w", err)
+	if s.file == nil && s.own+int64(len(p)) > s.limit {
+		if err := s.toFile(); err != nil {
+			return 0, err
 		}
-		s.file = f
-		if _, err := f.Write(s.mem); err != nil {
-			return 0, fmt.Errorf("spooling to disk: %w", err)
+	}
+	if len(s.segs) > 0 {
+		if last := &s.segs[len(s.segs)-1]; last.src == nil {
+			last.n += int64(len(p))
+		} else {
+			s.segs = append(s.segs, segment{at: s.size, from: s.own, n: int64(len(p))})
 		}
-		s.mem = nil
-		s.wbuf = make([]byte, 0, SpoolBlock)
 	}
 	s.size += int64(len(p))
+	s.own += int64(len(p))
 	if s.file == nil {
-		s.mem = append(s.mem, p...)
+		for rest := p; len(rest) > 0; {
+			if len(s.blocks) == 0 || len(s.blocks[len(s.blocks)-1]) == SpoolBlock {
+				s.blocks = append(s.blocks, make([]byte, 0, SpoolBlock))
+			}
+			b := &s.blocks[len(s.blocks)-1]
+			n := min(len(rest), SpoolBlock-len(*b))
+			*b = append(*b, rest[:n]...)
+			rest = rest[n:]
+		}
 		return len(p), nil
 	}
 	if len(s.wbuf)+len(p) > cap(s.wbuf) {
@@ -64,11 +94,57 @@ func (s *Spool) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		if len(p) >= cap(s.wbuf) {
-			return s.file.Write(p)
+			if _, err := s.file.Write(p); err != nil {
+				return 0, fmt.Errorf("spooling to disk: %w", err)
+			}
+			return len(p), nil
 		}
 	}
 	s.wbuf = append(s.wbuf, p...)
 	return len(p), nil
+}
+
+// toFile moves the bytes held in memory to a new temporary file.
+func (s *Spool) toFile() error {
+	f, err := os.CreateTemp(s.dir, "debug-overlay-*.Spool")
+	if err != nil {
+		return fmt.Errorf("spooling to disk: %w", err)
+	}
+	s.file = f
+	for _, b := range s.blocks {
+		if _, err := f.Write(b); err != nil {
+			return fmt.Errorf("spooling to disk: %w", err)
+		}
+	}
+	if len(s.blocks) > 0 {
+		s.wbuf = s.blocks[0][:0]
+	} else {
+		s.wbuf = make([]byte, 0, SpoolBlock)
+	}
+	s.blocks = nil
+	return nil
+}
+
+// Append adds src's n bytes from off on, by reference: they are read from
+// src when s is read or written out, so src must stay open until then. A
+// Spool never changes what it holds, so the bytes stay the same.
+func (s *Spool) Append(src *Spool, off, n int64) error {
+	if off < 0 || n < 0 || off+n > src.size {
+		return fmt.Errorf("spool: range %d+%d outside the %d bytes held", off, n, src.size)
+	}
+	if n == 0 {
+		return nil
+	}
+	if len(s.segs) == 0 && s.size > 0 {
+		s.segs = append(s.segs, segment{at: 0, from: 0, n: s.size})
+	}
+	if last := len(s.segs) - 1; last >= 0 && s.segs[last].src == src && s.segs[last].from+s.segs[last].n == off {
+		s.segs[last].n += n // the next document of a run copied through
+	} else {
+		s.segs = append(s.segs, segment{at: s.size, from: off, n: n, src: src})
+	}
+	s.size += n
+	return nil
 }
 
 // flush writes the gathered bytes to the file.
@@ -86,58 +162,117 @@ func (s *Spool) flush() error {
 
 // ReadAt reads len(p) bytes at off.
 func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
-	if s.file == nil {
-		if off >= int64(len(s.mem)) {
-			return 0, io.EOF
-		}
-		n := copy(p, s.mem[off:])
-		if n < len(p) {
-			return n, io.EOF
-		}
-		return n, nil
+	if off < 0 {
+		return 0, errors.New("spool: negative offset")
 	}
-	if err := s.flush(); err != nil {
+	if off >= s.size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	want := len(p)
+	p = p[:min(int64(len(p)), s.size-off)]
+	got := len(p)
+	if err := s.each(off, int64(len(p)), func(src *Spool, from int64, n int) error {
+		b, err := src.ownBytes(from, n)
+		p = p[copy(p, b):]
+		return err
+	}); err != nil {
 		return 0, err
 	}
-	if off < s.roff || off+int64(len(p)) > s.roff+int64(len(s.rbuf)) {
-		if len(p) > SpoolBlock {
-			return s.file.ReadAt(p, off)
+	if got < want {
+		return got, io.EOF
+	}
+	return got, nil
+}
+
+// each calls fn for every run of own bytes of a Spool (s or another one
+// that s refers to) that make up s's n bytes at off, in order.
+func (s *Spool) each(off, n int64, fn func(src *Spool, from int64, n int) error) error {
+	if len(s.segs) == 0 {
+		return s.eachOwn(off, n, fn)
+	}
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].at+s.segs[i].n > off })
+	for ; n > 0 && i < len(s.segs); i++ {
+		sg := s.segs[i]
+		skip := off - sg.at
+		m := min(n, sg.n-skip)
+		var err error
+		if sg.src == nil {
+			err = s.eachOwn(sg.from+skip, m, fn)
+		} else {
+			err = sg.src.each(sg.from+skip, m, fn)
 		}
+		if err != nil {
+			return err
+		}
+		off, n = off+m, n-m
+	}
+	return nil
+}
+
+// eachOwn calls fn for s's own n bytes at own offset off, in pieces that
+// fit an int and, in memory, a block.
+func (s *Spool) eachOwn(off, n int64, fn func(src *Spool, from int64, n int) error) error {
+	for n > 0 {
+		m := min(n, SpoolBlock)
+		if s.file == nil {
+			m = min(m, SpoolBlock-off%SpoolBlock)
+		}
+		if err := fn(s, off, int(m)); err != nil {
+			return err
+		}
+		off, n = off+m, n-m
+	}
+	return nil
+}
+
+// ownBytes returns s's own n bytes at own offset off, which eachOwn made
+// sure are in one block in memory, or at most a block in the file. The
+// slice is valid until the next read.
+func (s *Spool) ownBytes(off int64, n int) ([]byte, error) {
+	if s.file == nil {
+		return s.blocks[off/SpoolBlock][off%SpoolBlock:][:n], nil
+	}
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
+	if off < s.roff || off+int64(n) > s.roff+int64(len(s.rbuf)) {
 		// Pass 2 reads in order: read ahead a block.
 		if s.rbuf == nil {
 			s.rbuf = make([]byte, SpoolBlock)
 		}
-		n, err := s.file.ReadAt(s.rbuf[:cap(s.rbuf)], off)
+		m, err := s.file.ReadAt(s.rbuf[:cap(s.rbuf)], off)
 		if err != nil && err != io.EOF {
-			return 0, err
+			return nil, fmt.Errorf("reading spool: %w", err)
 		}
-		s.rbuf, s.roff = s.rbuf[:n], off
+		s.rbuf, s.roff = s.rbuf[:m], off
+		if m < n {
+			return nil, fmt.Errorf("reading spool: %w", io.ErrUnexpectedEOF)
+		}
 	}
-	n := copy(p, s.rbuf[off-s.roff:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+	return s.rbuf[off-s.roff:][:n], nil
 }
 
 // WriteTo copies everything spooled to w.
 func (s *Spool) WriteTo(w io.Writer) (int64, error) {
-	if s.file == nil {
-		n, err := w.Write(s.mem)
-		return int64(n), err
-	}
-	if err := s.flush(); err != nil {
-		return 0, err
-	}
-	return io.Copy(w, io.NewSectionReader(s.file, 0, s.size))
+	var written int64
+	err := s.each(0, s.size, func(src *Spool, from int64, n int) error {
+		p, err := src.ownBytes(from, n)
+		if err != nil {
+			return err
+		}
+		m, err := w.Write(p)
+		written += int64(m)
+		return err
+	})
+	return written, err
 }
 
 // Close releases the memory and removes the temporary file.
-// Size returns how many bytes were written.
-func (s *Spool) Size() int64 { return s.size }
-
 func (s *Spool) Close() error {
-	s.mem, s.wbuf, s.rbuf = nil, nil, nil
+	s.blocks, s.wbuf, s.rbuf, s.segs = nil, nil, nil, nil
 	if s.file == nil {
 		return nil
 	}

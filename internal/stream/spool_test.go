@@ -64,3 +64,122 @@ func TestSpoolFile(t *testing.T) {
 		t.Fatal("WriteTo differs")
 	}
 }
+
+// TestSpoolAppend: a Spool that mixes its own bytes with ranges of other
+// Spools appended by reference (in memory or in a file, on either side, and
+// a reference to a reference) reads and writes out what a plain copy would.
+func TestSpoolAppend(t *testing.T) {
+	for _, limits := range []struct {
+		name     string
+		src, dst int64
+	}{
+		{"memory to memory", 1 << 30, 1 << 30},
+		{"file to memory", 1000, 1 << 30},
+		{"memory to file", 1 << 30, 1000},
+		{"file to file", 1000, 1000},
+	} {
+		t.Run(limits.name, func(t *testing.T) {
+			r := rand.New(rand.NewSource(22))
+			src := NewSpool(t.TempDir(), limits.src)
+			defer src.Close()
+			var srcBytes []byte
+			for len(srcBytes) < 3*SpoolBlock {
+				p := make([]byte, r.Intn(40000))
+				r.Read(p)
+				srcBytes = append(srcBytes, p...)
+				if _, err := src.Write(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dst := NewSpool(t.TempDir(), limits.dst)
+			defer dst.Close()
+			var want []byte
+			for range 60 {
+				if r.Intn(2) == 0 {
+					p := make([]byte, r.Intn(20000))
+					r.Read(p)
+					want = append(want, p...)
+					if _, err := dst.Write(p); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				off := r.Int63n(int64(len(srcBytes)))
+				n := r.Int63n(min(int64(len(srcBytes))-off, 2*SpoolBlock) + 1)
+				want = append(want, srcBytes[off:off+n]...)
+				if err := dst.Append(src, off, n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A reference to dst, which holds references itself.
+			outer := NewSpool(t.TempDir(), 1<<30)
+			defer outer.Close()
+			if _, err := outer.Write([]byte("head\n")); err != nil {
+				t.Fatal(err)
+			}
+			if err := outer.Append(dst, 0, dst.Size()); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []struct {
+				name  string
+				spool *Spool
+				want  []byte
+			}{{"spool", dst, want}, {"reference to it", outer, append([]byte("head\n"), want...)}} {
+				if s.spool.Size() != int64(len(s.want)) {
+					t.Fatalf("%s: Size() = %d, want %d", s.name, s.spool.Size(), len(s.want))
+				}
+				var all bytes.Buffer
+				if n, err := s.spool.WriteTo(&all); err != nil || n != int64(len(s.want)) {
+					t.Fatalf("%s: WriteTo: %d, %v", s.name, n, err)
+				}
+				if !bytes.Equal(all.Bytes(), s.want) {
+					t.Fatalf("%s: WriteTo differs", s.name)
+				}
+				for range 300 {
+					off := r.Int63n(int64(len(s.want)))
+					got := make([]byte, r.Intn(3*SpoolBlock))
+					n, err := s.spool.ReadAt(got, off)
+					if end := off + int64(len(got)); end > int64(len(s.want)) {
+						if err != io.EOF || n != len(s.want)-int(off) {
+							t.Fatalf("%s: read past the end: %d, %v", s.name, n, err)
+						}
+					} else if err != nil || n != len(got) {
+						t.Fatalf("%s: ReadAt: %d, %v", s.name, n, err)
+					}
+					if !bytes.Equal(got[:n], s.want[off:off+int64(n)]) {
+						t.Fatalf("%s: read at %d differs", s.name, off)
+					}
+				}
+			}
+			if err := dst.Append(src, int64(len(srcBytes))-1, 2); err == nil {
+				t.Error("Append past the end of the source succeeded")
+			}
+		})
+	}
+}
+
+// TestSpoolMemory: in memory a Spool holds its bytes in blocks and never
+// copies them to grow; past its limit it keeps nothing in blocks.
+func TestSpoolMemory(t *testing.T) {
+	s := NewSpool(t.TempDir(), 4*SpoolBlock)
+	defer s.Close()
+	p := bytes.Repeat([]byte("x"), 1000)
+	first := []byte(nil)
+	for s.Size()+int64(len(p)) <= 4*SpoolBlock {
+		if _, err := s.Write(p); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = s.blocks[0][:1]
+		}
+	}
+	if &s.blocks[0][0] != &first[0] || s.file != nil || len(s.blocks) != 4 {
+		t.Fatalf("%d blocks, file %v: the first block moved or the Spool went to disk early", len(s.blocks), s.file)
+	}
+	if _, err := s.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	if s.file == nil || s.blocks != nil {
+		t.Fatal("past its limit the Spool still holds blocks in memory")
+	}
+}

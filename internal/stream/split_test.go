@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -41,27 +42,47 @@ func TestDocReader(t *testing.T) {
 		{name: "separator without newline at the end", input: "a: 1\n---", want: []string{"a: 1\n", "---"}},
 		{name: "empty documents", input: "---\n---\n---\n", want: []string{"---\n", "---\n", "---\n"}},
 		{name: "line longer than the buffer", input: strings.Repeat("x", 100<<10) + "\n---\n", want: []string{strings.Repeat("x", 100<<10) + "\n", "---\n"}},
+		{
+			name:  "document larger than a read block",
+			input: "---\na: |\n" + strings.Repeat("  x---\n", ReadBlock/4) + "---\nb: 1\n",
+			want:  []string{"---\na: |\n" + strings.Repeat("  x---\n", ReadBlock/4), "---\nb: 1\n"},
+		},
+		{name: "dashes that are not markers", input: "a: -\n--\n-- -\n----\n- ---\n---", want: []string{"a: -\n--\n-- -\n----\n- ---\n", "---"}},
+	}
+	readers := []struct {
+		name string
+		r    func(string) io.Reader
+	}{
+		{"whole", func(s string) io.Reader { return strings.NewReader(s) }},
+		{"a byte at a time", func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) }},
+		{"with the last bytes", func(s string) io.Reader { return iotest.DataErrReader(strings.NewReader(s)) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dr := NewReader(strings.NewReader(tt.input))
-			var got []string
-			var buf []byte
-			for {
-				doc, err := dr.Next(buf)
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, string(doc))
-				buf = doc
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("documents (-want +got):\n%s", diff)
-			}
-		})
+		for _, rd := range readers {
+			t.Run(tt.name+"/"+rd.name, func(t *testing.T) {
+				testDocReader(t, rd.r(tt.input), tt.want)
+			})
+		}
+	}
+}
+
+// testDocReader reads every document of r and compares them with want.
+func testDocReader(t *testing.T, r io.Reader, want []string) {
+	t.Helper()
+	dr := NewReader(r)
+	var got []string
+	for {
+		doc, err := dr.Next(nil)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(doc))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents (-want +got):\n%s", diff)
 	}
 }
 
@@ -91,5 +112,19 @@ func TestSplitPreamble(t *testing.T) {
 				t.Errorf("preamble + body = %q, want the document %q", got, tt.raw)
 			}
 		})
+	}
+}
+
+// TestDocReaderError: a read error ends the stream with that error, after
+// the documents known to be complete before it.
+func TestDocReaderError(t *testing.T) {
+	boom := errors.New("boom")
+	dr := NewReader(io.MultiReader(strings.NewReader("a: 1\n---\nb: 2\n"), iotest.ErrReader(boom)))
+	doc, err := dr.Next(nil)
+	if err != nil || string(doc) != "a: 1\n" {
+		t.Fatalf("first document: %q, %v", doc, err)
+	}
+	if doc, err := dr.Next(nil); !errors.Is(err, boom) {
+		t.Fatalf("second document: %q, %v; want the read error", doc, err)
 	}
 }

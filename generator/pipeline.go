@@ -35,18 +35,24 @@ type input struct {
 	entries []entry
 }
 
-// readInput is pass 1: it splits in into documents, spools their bytes,
-// scans their headers and hands each DebugOverlay document's body to
-// config. The caller closes the input.
+// readInput is pass 1: it splits in into documents, spools their bytes
+// (read straight into the spool, never copied), scans their headers and
+// hands each DebugOverlay document's body to config. The caller closes the
+// input.
 func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, body []byte)) (*input, error) {
 	s := stream.NewSpool(tempDir, limit)
-	s.Grow(256 << 10)
 	inp := &input{spool: s}
-	err := eachDocument(in, func(i int, raw []byte) error {
-		e := entry{off: s.Size(), n: int64(len(raw)), h: stream.ScanHeader(raw), index: i}
-		if _, err := s.Write(raw); err != nil {
-			return err
+	dr := stream.NewSpoolReader(in, s)
+	for i := 0; ; i++ {
+		raw, err := dr.Next(nil)
+		if errors.Is(err, io.EOF) {
+			return inp, nil
 		}
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("reading input: %w", err)
+		}
+		e := entry{off: dr.Offset(), n: int64(len(raw)), h: stream.ScanHeader(raw), index: i}
 		if !e.h.Sure && !e.h.Empty {
 			e.h.APIVersion, e.h.Kind, e.parseErr = yamltree.ParseHeader(raw)
 		}
@@ -56,13 +62,7 @@ func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, b
 			config(e, body)
 		}
 		inp.entries = append(inp.entries, e)
-		return nil
-	})
-	if err != nil {
-		s.Close()
-		return nil, err
 	}
-	return inp, nil
 }
 
 func (in *input) Close() error { return in.spool.Close() }

@@ -15,7 +15,9 @@ import (
 //
 // The Reader reads in blocks of ReadBlock bytes into a buffer of its own,
 // which grows to hold the largest document, and returns each document from
-// it: nothing is copied a line at a time.
+// it: nothing is copied a line at a time. A Reader made by NewSpoolReader
+// hands its full buffers to a Spool instead of reusing them, so the
+// documents it reads are held without being copied.
 type Reader struct {
 	r          io.Reader
 	buf        []byte
@@ -23,15 +25,38 @@ type Reader struct {
 	scan       int // where the search for the next separator goes on
 	eof        bool
 	err        error // a read error, returned once the bytes before it are
+
+	spool *Spool // where the documents are kept, if anywhere
+	base  int64  // the spool offset of buf[0]
+	last  int64  // the spool offset of the last document returned
 }
 
 // ReadBlock is how much a Reader asks its source for at once.
 const ReadBlock = 256 << 10
 
+// spoolBuffer is the size of the buffers a spooling Reader fills and hands
+// to its Spool (see bigBuffer): documents up to about this size need no
+// bigger one.
+const spoolBuffer = 2 << 20
+
 // NewReader returns a Reader of the documents of r.
 func NewReader(r io.Reader) *Reader {
 	return &Reader{r: r}
 }
+
+// NewSpoolReader returns a Reader of the documents of r that keeps each of
+// them in s, which must be empty and written by nothing else, as it reads:
+// the bytes are read into buffers that become s's memory (or, past its
+// limit, are written to its file), so they are never copied. Offset tells
+// where a document is in s; once Next has returned io.EOF, s holds the
+// whole stream.
+func NewSpoolReader(r io.Reader, s *Spool) *Reader {
+	return &Reader{r: r, spool: s, buf: bigBuffer(spoolBuffer)}
+}
+
+// Offset returns where the last document returned starts in the Spool of a
+// Reader made by NewSpoolReader.
+func (d *Reader) Offset() int64 { return d.last }
 
 // Next returns the next raw document, or io.EOF after the last one. The
 // returned slice is only valid until the next call. buf is not used: the
@@ -39,23 +64,30 @@ func NewReader(r io.Reader) *Reader {
 func (d *Reader) Next(buf []byte) ([]byte, error) {
 	for {
 		if at, ok := d.separator(); ok {
-			doc := d.buf[d.start:at]
-			d.start, d.scan = at, at
-			return doc, nil
+			return d.take(at), nil
 		}
-		if d.eof || d.err != nil {
-			if d.err != nil {
+		if d.err != nil {
+			return nil, d.err
+		}
+		if d.eof {
+			if d.start < d.end {
+				return d.take(d.end), nil
+			}
+			if d.release(); d.err != nil {
 				return nil, d.err
 			}
-			if d.start == d.end {
-				return nil, io.EOF
-			}
-			doc := d.buf[d.start:d.end]
-			d.start, d.scan = d.end, d.end
-			return doc, nil
+			return nil, io.EOF
 		}
 		d.fill()
 	}
+}
+
+// take returns the document from d.start to at.
+func (d *Reader) take(at int) []byte {
+	doc := d.buf[d.start:at]
+	d.last = d.base + int64(d.start)
+	d.start, d.scan = at, at
+	return doc
 }
 
 // separator finds the next line after d.start that is a document marker
@@ -101,15 +133,21 @@ func isMarkerEnd(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 }
 
-// fill reads the next block, first moving what is left to the front of the
-// buffer, or growing it when what is left fills half of it.
+// fill reads the next block. It first lets go of the documents returned
+// (a spooling Reader only once its buffer is nearly full, so that the
+// Spool gets large blocks), and grows the buffer when what is left of a
+// document fills most of it.
 func (d *Reader) fill() {
-	if d.start > 0 {
-		n := copy(d.buf, d.buf[d.start:d.end])
-		d.scan -= d.start
-		d.start, d.end = 0, n
+	low := cap(d.buf)-d.end < ReadBlock/2
+	if d.start > 0 && (d.spool == nil || low) {
+		if d.release(); d.err != nil {
+			return
+		}
+		low = cap(d.buf)-d.end < ReadBlock/2
 	}
-	if cap(d.buf)-d.end < ReadBlock/2 {
+	if low && d.spool != nil {
+		d.buf = append(bigBuffer(2*cap(d.buf)), d.buf[:d.end]...)
+	} else if low {
 		d.buf = slices.Grow(d.buf[:d.end], max(ReadBlock, d.end))
 	}
 	d.buf = d.buf[:cap(d.buf)]
@@ -128,6 +166,29 @@ func (d *Reader) fill() {
 		}
 	}
 	d.err = io.ErrNoProgress
+}
+
+// release lets go of the documents returned, buf[:start], and moves what
+// is left to the front of the buffer. A spooling Reader hands them to its
+// Spool first; when the Spool keeps the memory, the rest goes to a new
+// buffer.
+func (d *Reader) release() {
+	kept := false
+	if d.spool != nil && d.start > 0 {
+		var err error
+		if kept, err = d.spool.adopt(d.buf[:d.start:d.start]); err != nil {
+			d.err = err
+			return
+		}
+	}
+	rest := d.buf[d.start:d.end]
+	if kept {
+		d.buf = bigBuffer(max(spoolBuffer, 2*len(rest)))
+	}
+	n := copy(d.buf[:cap(d.buf)], rest)
+	d.base += int64(d.start)
+	d.scan -= d.start
+	d.start, d.end = 0, n
 }
 
 // ByteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at

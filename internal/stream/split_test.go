@@ -1,13 +1,18 @@
 package stream
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/debug-overlay/debug-overlay/hack/bench/streamgen"
+	"github.com/debug-overlay/debug-overlay/internal/testcorpus"
 )
 
 func TestDocReader(t *testing.T) {
@@ -127,4 +132,85 @@ func TestDocReaderError(t *testing.T) {
 	if doc, err := dr.Next(nil); !errors.Is(err, boom) {
 		t.Fatalf("second document: %q, %v; want the read error", doc, err)
 	}
+}
+
+// TestSpoolReader: a spooling Reader gives the documents a plain one gives,
+// and leaves the whole stream in its Spool, each document at its Offset,
+// whether the Spool keeps it all in memory, goes to a file on the way or
+// holds nothing in memory at all.
+func TestSpoolReader(t *testing.T) {
+	streams := map[string][]byte{
+		"CRDs":          streamgen.Generate(streamgen.Options{Docs: 3, Seed: 1, CRDs: true}),
+		"release":       streamgen.Generate(streamgen.Options{Docs: 700, Seed: 1}),
+		"one document":  []byte(strings.Repeat("a: b\n", 3*spoolBuffer/5)),
+		"empty":         nil,
+		"markers only":  []byte("---\n---\n---"),
+		"golden inputs": bytes.Join(testcorpus.GoldenInputs(t), nil),
+	}
+	for name, data := range streams {
+		for _, limit := range []int64{1 << 30, int64(len(data)) / 2, 0} {
+			t.Run(fmt.Sprintf("%s/limit=%d", name, limit), func(t *testing.T) {
+				testSpoolReader(t, data, limit, bytes.NewReader(data))
+			})
+		}
+		t.Run(name+"/a byte at a time", func(t *testing.T) {
+			testSpoolReader(t, data, 1<<30, iotest.OneByteReader(bytes.NewReader(data)))
+		})
+	}
+}
+
+// FuzzSpoolReader: on any input, a spooling Reader splits where the
+// reference splitter does and leaves the input in its Spool.
+func FuzzSpoolReader(f *testing.F) {
+	for _, in := range testcorpus.GoldenInputs(f) {
+		f.Add(in, uint16(0))
+	}
+	f.Add([]byte("a: 1\n---\n---\n"), uint16(3))
+	f.Fuzz(func(t *testing.T, data []byte, limit uint16) {
+		testSpoolReader(t, data, int64(limit), bytes.NewReader(data))
+	})
+}
+
+func testSpoolReader(t *testing.T, data []byte, limit int64, r io.Reader) {
+	t.Helper()
+	s := NewSpool(t.TempDir(), limit)
+	defer s.Close()
+	dr := NewSpoolReader(r, s)
+	var docs [][]byte
+	var offs []int64
+	for {
+		doc, err := dr.Next(nil)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, bytes.Clone(doc))
+		offs = append(offs, dr.Offset())
+	}
+	if diff := cmp.Diff(toStrings(testcorpus.SplitRaw(data)), toStrings(docs)); diff != "" {
+		t.Fatalf("documents (-reference +spooling Reader):\n%s", diff)
+	}
+	if s.Size() != int64(len(data)) {
+		t.Fatalf("the Spool holds %d bytes, want %d", s.Size(), len(data))
+	}
+	for i, doc := range docs {
+		got := make([]byte, len(doc))
+		if _, err := s.ReadAt(got, offs[i]); err != nil || !bytes.Equal(got, doc) {
+			t.Fatalf("document %d at %d: %q, %v; want %q", i, offs[i], got, err, doc)
+		}
+	}
+	var all bytes.Buffer
+	if _, err := s.WriteTo(&all); err != nil || !bytes.Equal(all.Bytes(), data) {
+		t.Fatalf("WriteTo: %v, or the bytes differ", err)
+	}
+}
+
+func toStrings(docs [][]byte) []string {
+	s := make([]string, len(docs))
+	for i, d := range docs {
+		s[i] = string(d)
+	}
+	return s
 }

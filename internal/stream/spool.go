@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 )
 
@@ -12,16 +13,17 @@ import (
 // temporary file beyond it, so a release of any size is held at a bounded
 // memory cost between the two passes and until the output is known good.
 //
-// In memory the bytes sit in blocks of SpoolBlock, so a growing Spool
-// never copies what it holds. Past the limit, writes are gathered and
-// reads served from a window of SpoolBlock bytes: a system call per block,
-// not per document.
+// In memory the bytes sit in blocks (of 2 MiB when written, or the buffers
+// a spooling Reader hands over), so a growing Spool never copies
+// what it holds. Past the limit, writes are gathered and reads served from
+// a window of SpoolBlock bytes: a system call per block, not per document.
 //
 // A Spool can also hold ranges of another Spool by reference (Append): a
 // document copied through unchanged is then neither copied nor counted
 // against the limit a second time.
 type Spool struct {
 	blocks [][]byte // in memory: full blocks, then the one being filled
+	starts []int64  // where each block starts among the own bytes
 	file   *os.File
 	own    int64 // bytes held in blocks or the file
 	size   int64 // own bytes and referenced ones
@@ -44,9 +46,12 @@ type segment struct {
 	src         *Spool // nil: the Spool's own bytes
 }
 
-// SpoolBlock is how much a Spool holds in one block of memory, and how much
-// a file-backed Spool writes or reads at once.
+// SpoolBlock is how much a file-backed Spool writes or reads at once.
 const SpoolBlock = 256 << 10
+
+// memoryBlock is the size of the blocks of memory Write fills (see
+// bigBuffer).
+const memoryBlock = 2 << 20
 
 // NewSpool returns an empty spool that keeps up to limit bytes in memory
 // and the rest in a temporary file in dir (os.TempDir() when empty).
@@ -68,40 +73,82 @@ func (s *Spool) Write(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	if len(s.segs) > 0 {
-		if last := &s.segs[len(s.segs)-1]; last.src == nil {
-			last.n += int64(len(p))
-		} else {
-			s.segs = append(s.segs, segment{at: s.size, from: s.own, n: int64(len(p))})
-		}
-	}
-	s.size += int64(len(p))
-	s.own += int64(len(p))
 	if s.file == nil {
 		for rest := p; len(rest) > 0; {
-			if len(s.blocks) == 0 || len(s.blocks[len(s.blocks)-1]) == SpoolBlock {
-				s.blocks = append(s.blocks, make([]byte, 0, SpoolBlock))
+			last := len(s.blocks) - 1
+			if last < 0 || len(s.blocks[last]) == cap(s.blocks[last]) {
+				s.addBlock(bigBuffer(memoryBlock), s.own+int64(len(p)-len(rest)))
+				last++
 			}
-			b := &s.blocks[len(s.blocks)-1]
-			n := min(len(rest), SpoolBlock-len(*b))
+			b := &s.blocks[last]
+			n := min(len(rest), cap(*b)-len(*b))
 			*b = append(*b, rest[:n]...)
 			rest = rest[n:]
 		}
-		return len(p), nil
+	} else if err := s.writeFile(p); err != nil {
+		return 0, err
 	}
+	s.grew(int64(len(p)))
+	return len(p), nil
+}
+
+// addBlock adds a block of memory, holding what it holds from own offset
+// start on.
+func (s *Spool) addBlock(b []byte, start int64) {
+	s.blocks = append(s.blocks, b)
+	s.starts = append(s.starts, start)
+}
+
+// grew counts n more own bytes at the end.
+func (s *Spool) grew(n int64) {
+	if len(s.segs) > 0 {
+		if last := &s.segs[len(s.segs)-1]; last.src == nil {
+			last.n += n
+		} else {
+			s.segs = append(s.segs, segment{at: s.size, from: s.own, n: n})
+		}
+	}
+	s.size += n
+	s.own += n
+}
+
+// writeFile writes p to the file, gathering small writes.
+func (s *Spool) writeFile(p []byte) error {
 	if len(s.wbuf)+len(p) > cap(s.wbuf) {
 		if err := s.flush(); err != nil {
-			return 0, err
+			return err
 		}
 		if len(p) >= cap(s.wbuf) {
 			if _, err := s.file.Write(p); err != nil {
-				return 0, fmt.Errorf("spooling to disk: %w", err)
+				return fmt.Errorf("spooling to disk: %w", err)
 			}
-			return len(p), nil
+			return nil
 		}
 	}
 	s.wbuf = append(s.wbuf, p...)
-	return len(p), nil
+	return nil
+}
+
+// adopt adds b at the end, keeping b itself as a block of memory while the
+// limit allows (kept: the caller must not change b again), else writing it
+// to the file.
+func (s *Spool) adopt(b []byte) (kept bool, err error) {
+	if len(b) == 0 {
+		return false, nil
+	}
+	if s.file == nil && s.own+int64(len(b)) > s.limit {
+		if err := s.toFile(); err != nil {
+			return false, err
+		}
+	}
+	if s.file == nil {
+		s.addBlock(b[:len(b):len(b)], s.own)
+		kept = true
+	} else if err := s.writeFile(b); err != nil {
+		return false, err
+	}
+	s.grew(int64(len(b)))
+	return kept, nil
 }
 
 // toFile moves the bytes held in memory to a new temporary file.
@@ -116,12 +163,8 @@ func (s *Spool) toFile() error {
 			return fmt.Errorf("spooling to disk: %w", err)
 		}
 	}
-	if len(s.blocks) > 0 {
-		s.wbuf = s.blocks[0][:0]
-	} else {
-		s.wbuf = make([]byte, 0, SpoolBlock)
-	}
-	s.blocks = nil
+	s.wbuf = make([]byte, 0, SpoolBlock)
+	s.blocks, s.starts = nil, nil
 	return nil
 }
 
@@ -212,13 +255,17 @@ func (s *Spool) each(off, n int64, fn func(src *Spool, from int64, n int) error)
 	return nil
 }
 
-// eachOwn calls fn for s's own n bytes at own offset off, in pieces that
-// fit an int and, in memory, a block.
+// eachOwn calls fn for s's own n bytes at own offset off, in pieces of at
+// most SpoolBlock bytes and, in memory, each within a block.
 func (s *Spool) eachOwn(off, n int64, fn func(src *Spool, from int64, n int) error) error {
 	for n > 0 {
 		m := min(n, SpoolBlock)
 		if s.file == nil {
-			m = min(m, SpoolBlock-off%SpoolBlock)
+			i := s.block(off)
+			if i < 0 || off >= s.starts[i]+int64(len(s.blocks[i])) {
+				return fmt.Errorf("spool: offset %d outside the %d bytes held", off, s.own)
+			}
+			m = min(m, s.starts[i]+int64(len(s.blocks[i]))-off)
 		}
 		if err := fn(s, off, int(m)); err != nil {
 			return err
@@ -228,12 +275,22 @@ func (s *Spool) eachOwn(off, n int64, fn func(src *Spool, from int64, n int) err
 	return nil
 }
 
+// block returns the index of the block of memory holding own offset off.
+func (s *Spool) block(off int64) int {
+	i, found := slices.BinarySearch(s.starts, off)
+	if !found {
+		i--
+	}
+	return i
+}
+
 // ownBytes returns s's own n bytes at own offset off, which eachOwn made
 // sure are in one block in memory, or at most a block in the file. The
 // slice is valid until the next read.
 func (s *Spool) ownBytes(off int64, n int) ([]byte, error) {
 	if s.file == nil {
-		return s.blocks[off/SpoolBlock][off%SpoolBlock:][:n], nil
+		i := s.block(off)
+		return s.blocks[i][off-s.starts[i]:][:n], nil
 	}
 	if err := s.flush(); err != nil {
 		return nil, err
@@ -272,7 +329,7 @@ func (s *Spool) WriteTo(w io.Writer) (int64, error) {
 
 // Close releases the memory and removes the temporary file.
 func (s *Spool) Close() error {
-	s.blocks, s.wbuf, s.rbuf, s.segs = nil, nil, nil, nil
+	s.blocks, s.starts, s.wbuf, s.rbuf, s.segs = nil, nil, nil, nil, nil
 	if s.file == nil {
 		return nil
 	}

@@ -161,11 +161,11 @@ func TestSpoolAppend(t *testing.T) {
 // TestSpoolMemory: in memory a Spool holds its bytes in blocks and never
 // copies them to grow; past its limit it keeps nothing in blocks.
 func TestSpoolMemory(t *testing.T) {
-	s := NewSpool(t.TempDir(), 4*SpoolBlock)
+	s := NewSpool(t.TempDir(), 3*memoryBlock)
 	defer s.Close()
 	p := bytes.Repeat([]byte("x"), 1000)
 	first := []byte(nil)
-	for s.Size()+int64(len(p)) <= 4*SpoolBlock {
+	for s.Size()+int64(len(p)) <= 3*memoryBlock {
 		if _, err := s.Write(p); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestSpoolMemory(t *testing.T) {
 			first = s.blocks[0][:1]
 		}
 	}
-	if &s.blocks[0][0] != &first[0] || s.file != nil || len(s.blocks) != 4 {
+	if &s.blocks[0][0] != &first[0] || s.file != nil || len(s.blocks) != 3 {
 		t.Fatalf("%d blocks, file %v: the first block moved or the Spool went to disk early", len(s.blocks), s.file)
 	}
 	if _, err := s.Write(p); err != nil {

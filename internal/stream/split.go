@@ -34,9 +34,9 @@ type Reader struct {
 // ReadBlock is how much a Reader asks its source for at once.
 const ReadBlock = 256 << 10
 
-// spoolBuffer is the size of the buffers a spooling Reader fills and hands
-// to its Spool (see bigBuffer): documents up to about this size need no
-// bigger one.
+// spoolBuffer is the size the buffers a spooling Reader fills and hands to
+// its Spool grow to (see bigBuffer): documents up to about this size need
+// no bigger one.
 const spoolBuffer = 2 << 20
 
 // NewReader returns a Reader of the documents of r.
@@ -51,7 +51,9 @@ func NewReader(r io.Reader) *Reader {
 // where a document is in s; once Next has returned io.EOF, s holds the
 // whole stream.
 func NewSpoolReader(r io.Reader, s *Spool) *Reader {
-	return &Reader{r: r, spool: s, buf: bigBuffer(spoolBuffer)}
+	// The first buffer is an ordinary one: a small stream fits in it, and
+	// a huge page would cost it more than it saves.
+	return &Reader{r: r, spool: s, buf: make([]byte, 0, ReadBlock)}
 }
 
 // Offset returns where the last document returned starts in the Spool of a
@@ -146,7 +148,9 @@ func (d *Reader) fill() {
 		low = cap(d.buf)-d.end < ReadBlock/2
 	}
 	if low && d.spool != nil {
-		d.buf = append(bigBuffer(2*cap(d.buf)), d.buf[:d.end]...)
+		// A document larger than the buffer: a large stream, which
+		// huge pages serve best (see bigBuffer).
+		d.buf = append(bigBuffer(max(spoolBuffer, 2*cap(d.buf))), d.buf[:d.end]...)
 	} else if low {
 		d.buf = slices.Grow(d.buf[:d.end], max(ReadBlock, d.end))
 	}
@@ -183,7 +187,7 @@ func (d *Reader) release() {
 	}
 	rest := d.buf[d.start:d.end]
 	if kept {
-		d.buf = bigBuffer(max(spoolBuffer, 2*len(rest)))
+		d.buf = bigBuffer(max(min(2*cap(d.buf), spoolBuffer), 2*len(rest)))
 	}
 	n := copy(d.buf[:cap(d.buf)], rest)
 	d.base += int64(d.start)

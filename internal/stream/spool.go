@@ -13,8 +13,8 @@ import (
 // temporary file beyond it, so a release of any size is held at a bounded
 // memory cost between the two passes and until the output is known good.
 //
-// In memory the bytes sit in blocks (of 2 MiB when written, or the buffers
-// a spooling Reader hands over), so a growing Spool never copies
+// In memory the bytes sit in blocks (from 256 KiB up to 2 MiB when
+// written, or the buffers a spooling Reader hands over), so a growing Spool never copies
 // what it holds. Past the limit, writes are gathered and reads served from
 // a window of SpoolBlock bytes: a system call per block, not per document.
 //
@@ -49,7 +49,7 @@ type segment struct {
 // SpoolBlock is how much a file-backed Spool writes or reads at once.
 const SpoolBlock = 256 << 10
 
-// memoryBlock is the size of the blocks of memory Write fills (see
+// memoryBlock is the size the blocks of memory Write fills grow to (see
 // bigBuffer).
 const memoryBlock = 2 << 20
 
@@ -77,7 +77,14 @@ func (s *Spool) Write(p []byte) (int, error) {
 		for rest := p; len(rest) > 0; {
 			last := len(s.blocks) - 1
 			if last < 0 || len(s.blocks[last]) == cap(s.blocks[last]) {
-				s.addBlock(bigBuffer(memoryBlock), s.own+int64(len(p)-len(rest)))
+				// 256 KiB, then twice as much each time up to 2 MiB: small
+				// streams stay in ordinary pages, large ones get huge ones.
+				size := SpoolBlock
+				if last >= 0 {
+					size = min(2*cap(s.blocks[last]), memoryBlock)
+				}
+				b := bigBuffer(size)
+				s.addBlock(b, s.own+int64(len(p)-len(rest)))
 				last++
 			}
 			b := &s.blocks[last]

@@ -161,20 +161,24 @@ func TestSpoolAppend(t *testing.T) {
 // TestSpoolMemory: in memory a Spool holds its bytes in blocks and never
 // copies them to grow; past its limit it keeps nothing in blocks.
 func TestSpoolMemory(t *testing.T) {
-	s := NewSpool(t.TempDir(), 3*memoryBlock)
+	const limit = 3 * memoryBlock
+	s := NewSpool(t.TempDir(), limit)
 	defer s.Close()
 	p := bytes.Repeat([]byte("x"), 1000)
-	first := []byte(nil)
-	for s.Size()+int64(len(p)) <= 3*memoryBlock {
+	var first *byte
+	for s.Size()+int64(len(p)) <= limit {
 		if _, err := s.Write(p); err != nil {
 			t.Fatal(err)
 		}
 		if first == nil {
-			first = s.blocks[0][:1]
+			first = &s.blocks[0][0]
 		}
 	}
-	if &s.blocks[0][0] != &first[0] || s.file != nil || len(s.blocks) != 3 {
+	if &s.blocks[0][0] != first || s.file != nil || len(s.blocks) < 3 {
 		t.Fatalf("%d blocks, file %v: the first block moved or the Spool went to disk early", len(s.blocks), s.file)
+	}
+	if got, want := cap(s.blocks[len(s.blocks)-1]), memoryBlock; got != want {
+		t.Errorf("the last block holds %d bytes, want %d", got, want)
 	}
 	if _, err := s.Write(p); err != nil {
 		t.Fatal(err)

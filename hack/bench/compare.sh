@@ -42,6 +42,11 @@
 #   MAX_LOAD, LOAD_WAIT before each stream (and kustomize), wait up to LOAD_WAIT seconds
 #                       (default 120) for the 1-minute load average to drop below
 #                       MAX_LOAD (default 1.5); the load is recorded with every run
+#   CALLGRIND=1         also count each tool's instructions on each stream, once, under
+#                       valgrind --tool=callgrind (GODEBUG=asyncpreemptoff=1: valgrind
+#                       trips over Go's preemption signals): repeatable to about 1% on a
+#                       machine too busy for wall times; up to CALLGRIND_MAX_DOCS
+#                       documents (default 10000)
 #   WORK                scratch directory (default ${TMPDIR:-/tmp}/debug-overlay-bench)
 #   SKIP_BUILD=1        use bin/debug-overlay and bin/kustomize as they are
 set -euo pipefail
@@ -50,6 +55,8 @@ export LC_ALL=C
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SIZES=${SIZES:-"0 100 1000 10000 50000 crds"}
 REVS=${REVS:-}
+CALLGRIND=${CALLGRIND:-}
+CALLGRIND_MAX_DOCS=${CALLGRIND_MAX_DOCS:-10000}
 RUNS=${RUNS:-5}
 KUSTOMIZE_MAX_DOCS=${KUSTOMIZE_MAX_DOCS:-10000}
 KUSTOMIZE_TIMEOUT=${KUSTOMIZE_TIMEOUT:-1800}
@@ -60,6 +67,7 @@ overlay=$root/bin/debug-overlay
 kustomize=$root/bin/kustomize
 
 [[ -x /usr/bin/time ]] || { echo "compare: /usr/bin/time is missing: apt-get install -y time" >&2; exit 1; }
+[[ -z $CALLGRIND ]] || command -v valgrind >/dev/null || { echo "compare: valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
 mkdir -p "$WORK/bin"
 revs=()
 if [[ -n $REVS ]]; then
@@ -88,6 +96,8 @@ fi
 (cd "$root" && go build -o "$WORK/bench" ./hack/bench)
 results=$WORK/results.tsv
 printf 'stream\tdocs\tbytes\ttool\trun\twall_ms\tcpu_ms\trss_kb\tload1\tload5\tload15\ttimed_out\n' >"$results"
+instructions=$WORK/instructions.tsv
+printf 'stream\ttool\tinstructions\n' >"$instructions"
 
 # tools STREAM: the tools to run on a stream, in the order of each round.
 tools() {
@@ -199,16 +209,27 @@ kustomization() {
   echo
 }
 
-# run_tool STREAM TOOL RUN IN OUT: one run of TOOL.
-run_tool() {
-  local bin=$overlay tool=$2
-  [[ $tool == *@* ]] && bin=$WORK/bin/debug-overlay@${tool#*@}
-  case ${tool%@*} in
-    cat) measure "$1" "$tool" "$3" "$4" "$5" cat ;;
-    debug-overlay) measure "$1" "$tool" "$3" "$4" "$5" "$bin" --enable ;;
-    debug-overlay-off) measure "$1" "$tool" "$3" "$4" "$5" "$bin" ;;
-    debug-overlay+copy) measure "$1" "$tool" "$3" "$4" "$5" "$bin" --enable --copy-volume tls ;;
+# tool_cmd TOOL: sets cmd to TOOL's command line.
+tool_cmd() {
+  local bin=$overlay
+  [[ $1 == *@* ]] && bin=$WORK/bin/debug-overlay@${1#*@}
+  case ${1%@*} in
+    cat) cmd=(cat) ;;
+    debug-overlay) cmd=("$bin" --enable) ;;
+    debug-overlay-off) cmd=("$bin") ;;
+    debug-overlay+copy) cmd=("$bin" --enable --copy-volume tls) ;;
   esac
+}
+
+# count STREAM TOOL IN: TOOL's instructions on IN, counted by callgrind,
+# appended to instructions.tsv.
+count() {
+  local n
+  tool_cmd "$2"
+  GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "${cmd[@]}" <"$3" >/dev/null 2>"$WORK/callgrind.txt" ||
+    { echo "compare: $2 failed under callgrind on stream $1:" >&2; tail -20 "$WORK/callgrind.txt" >&2; exit 1; }
+  n=$(awk '/Collected :/ { print $NF }' "$WORK/callgrind.txt")
+  printf '%s\t%s\t%s\n' "$1" "$2" "$n" >>"$instructions"
 }
 
 for stream in $SIZES; do
@@ -231,9 +252,14 @@ for stream in $SIZES; do
   for ((i = 1; i <= rounds; i++)); do
     for tool in "${list[@]}"; do
       ((i <= $(runs "$tool" "$stream"))) || continue
-      run_tool "$stream" "$tool" "$i" "$in" "$dir/$tool.out.yaml"
+      tool_cmd "$tool"
+      measure "$stream" "$tool" "$i" "$in" "$dir/$tool.out.yaml" "${cmd[@]}"
     done
   done
+  if [[ -n $CALLGRIND ]] && ((docs <= CALLGRIND_MAX_DOCS)); then
+    echo "compare: stream $stream, counting instructions" >&2
+    for tool in "${list[@]}"; do count "$stream" "$tool" "$in"; done
+  fi
   for tool in "${list[@]}"; do
     out=$dir/$tool.out.yaml
     case ${tool%@*} in
@@ -277,7 +303,7 @@ echo "## Results"
 echo
 echo "uptime at end: $(uptime)"
 echo
-"$WORK/bench" table -in "$results"
+"$WORK/bench" table -in "$results" -instructions "$instructions"
 echo
 echo "## Checks"
 for stream in $SIZES; do

@@ -50,6 +50,7 @@ func median(xs []float64) float64 {
 func table(args []string) error {
 	fs := flag.NewFlagSet("table", flag.ContinueOnError)
 	in := fs.String("in", "results.tsv", "Results written by compare.sh")
+	instr := fs.String("instructions", "", "Instruction counts written by compare.sh (CALLGRIND=1), if any")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,6 +138,64 @@ func table(args []string) error {
 	}
 	revisions(groups, find)
 	crdGoal(groups, find)
+	if *instr != "" {
+		return instructions(*instr)
+	}
+	return nil
+}
+
+// instructions prints the instruction counts of compare.sh's CALLGRIND=1
+// runs, each TOOL@REV beside the first revision's.
+func instructions(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	type count struct {
+		stream, tool string
+		n            float64
+	}
+	var counts []count
+	sc := bufio.NewScanner(f)
+	for line := 0; sc.Scan(); line++ {
+		fields := strings.Split(sc.Text(), "\t")
+		if line == 0 {
+			continue
+		}
+		if len(fields) != 3 {
+			return fmt.Errorf("%s: line %d: want 3 fields, got %d", path, line+1, len(fields))
+		}
+		n, err := strconv.ParseFloat(fields[2], 64)
+		if err != nil {
+			return fmt.Errorf("%s: line %d: %w", path, line+1, err)
+		}
+		counts = append(counts, count{fields[0], fields[1], n})
+	}
+	if err := sc.Err(); err != nil || len(counts) == 0 {
+		return err
+	}
+	fmt.Println()
+	fmt.Println("Instructions (user space, counted by callgrind, one run each):")
+	fmt.Println()
+	fmt.Println("| stream | tool | instructions | ÷ first revision |")
+	fmt.Println("|---|---|---:|---:|")
+	for _, c := range counts {
+		ratio := "–"
+		if tool, _, ok := strings.Cut(c.tool, "@"); ok {
+			for _, first := range counts {
+				if first.stream == c.stream && strings.HasPrefix(first.tool, tool+"@") {
+					ratio = fmt.Sprintf("%.2f", c.n/first.n)
+					break
+				}
+			}
+		}
+		name := c.stream
+		if name == "crds" {
+			name = "CRDs only"
+		}
+		fmt.Printf("| %s | %s | %.1f M | %s |\n", name, c.tool, c.n/1e6, ratio)
+	}
 	return nil
 }
 

@@ -210,6 +210,24 @@ func (s *Spool) flush() error {
 	return nil
 }
 
+// Bytes returns the n bytes at off without copying them, when they lie in
+// one block of memory (as every document a spooling Reader read does,
+// while its Spool is within its limit); ok is false otherwise, and the
+// caller reads them with ReadAt. The bytes are the Spool's own: they must
+// not be changed, and the slice's capacity ends with them, so that an
+// append copies. They stay valid until the Spool is closed.
+func (s *Spool) Bytes(off, n int64) (b []byte, ok bool) {
+	if len(s.segs) > 0 || s.file != nil || off < 0 || n <= 0 || off+n > s.own {
+		return nil, false
+	}
+	i := s.block(off)
+	from := off - s.starts[i]
+	if from+n > int64(len(s.blocks[i])) {
+		return nil, false
+	}
+	return s.blocks[i][from : from+n : from+n], true
+}
+
 // ReadAt reads len(p) bytes at off.
 func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"math/rand"
 	"testing"
+
+	"github.com/debug-overlay/debug-overlay/hack/bench/streamgen"
 )
 
 // TestSpoolFile: past its limit a Spool keeps what it was given, read back
@@ -185,5 +187,54 @@ func TestSpoolMemory(t *testing.T) {
 	}
 	if s.file == nil || s.blocks != nil {
 		t.Fatal("past its limit the Spool still holds blocks in memory")
+	}
+}
+
+// TestSpoolBytes: every document a spooling Reader read is in one block of
+// its Spool, and Bytes gives it without a copy, capped so that an append
+// cannot write into the Spool; past the limit, or across blocks, Bytes
+// declines.
+func TestSpoolBytes(t *testing.T) {
+	data := streamgen.Generate(streamgen.Options{Docs: 4, Seed: 1, CRDs: true})
+	data = append(data, streamgen.Generate(streamgen.Options{Docs: 2000, Seed: 1})...)
+	for _, limit := range []int64{1 << 30, int64(len(data)) / 2} {
+		s := NewSpool(t.TempDir(), limit)
+		dr := NewSpoolReader(bytes.NewReader(data), s)
+		type doc struct {
+			off  int64
+			want []byte
+		}
+		var docs []doc
+		for {
+			raw, err := dr.Next(nil)
+			if err != nil {
+				break
+			}
+			docs = append(docs, doc{dr.Offset(), bytes.Clone(raw)})
+		}
+		for i, d := range docs {
+			b, ok := s.Bytes(d.off, int64(len(d.want)))
+			if limit < int64(len(data)) {
+				if ok {
+					t.Fatalf("limit %d: Bytes gave document %d of a Spool in a file", limit, i)
+				}
+				continue
+			}
+			if !ok || !bytes.Equal(b, d.want) || cap(b) != len(b) {
+				t.Fatalf("document %d: ok %v, cap %d, equal %v", i, ok, cap(b), bytes.Equal(b, d.want))
+			}
+		}
+		s.Close()
+	}
+	s := NewSpool(t.TempDir(), 1<<30)
+	defer s.Close()
+	p := bytes.Repeat([]byte("x"), SpoolBlock-10)
+	s.Write(p)
+	s.Write(p)
+	if _, ok := s.Bytes(SpoolBlock-10, 20); ok {
+		t.Error("Bytes gave a range across two blocks")
+	}
+	if b, ok := s.Bytes(5, 10); !ok || string(b) != "xxxxxxxxxx" {
+		t.Errorf("Bytes(5, 10) = %q, %v", b, ok)
 	}
 }

@@ -49,17 +49,7 @@ func ScanHeader(raw []byte) Header {
 				}
 				stop = helm4At
 			}
-			for start < len(raw) && (raw[start] == ' ' || raw[start] == '\t') {
-				i := bytes.IndexByte(raw[start:], '\n')
-				if i < 0 {
-					i = len(raw) - start
-				}
-				if start+i > stop {
-					break
-				}
-				start += i + 1
-			}
-			if start >= len(raw) {
+			if start = skipIndented(raw, start, stop); start >= len(raw) {
 				break
 			}
 		}
@@ -112,6 +102,26 @@ func ScanHeader(raw []byte) Header {
 	}
 	h.Sure = clean && kinds == 1 && versions == 1 && h.Kind != "" && h.APIVersion != ""
 	return h
+}
+
+// skipIndented returns where the first line at or after start begins that
+// is not indented, or that holds stop, or len(raw) past the last line.
+// It is a function of its own so that its loop, which runs once for nearly
+// every line of a large document, keeps its variables in registers.
+//
+//go:noinline
+func skipIndented(raw []byte, start, stop int) int {
+	for start < len(raw) && (raw[start] == ' ' || raw[start] == '\t') {
+		i := bytes.IndexByte(raw[start:], '\n')
+		if i < 0 {
+			return len(raw)
+		}
+		if start+i > stop {
+			break
+		}
+		start += i + 1
+	}
+	return start
 }
 
 // indexFrom returns the index of the first sep in s at or after from, or

@@ -36,9 +36,9 @@ type input struct {
 }
 
 // readInput is pass 1: it splits in into documents, spools their bytes
-// (read straight into the spool, never copied), scans their headers and
-// hands each DebugOverlay document's body to config. The caller closes the
-// input.
+// (read straight into the spool, never copied), scans their headers (as
+// the split looks for each document's end) and hands each DebugOverlay
+// document's body to config. The caller closes the input.
 func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, body []byte)) (*input, error) {
 	s := stream.NewSpool(tempDir, limit)
 	inp := &input{spool: s}
@@ -52,7 +52,7 @@ func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, b
 			s.Close()
 			return nil, fmt.Errorf("reading input: %w", err)
 		}
-		e := entry{off: dr.Offset(), n: int64(len(raw)), h: stream.ScanHeader(raw), index: i}
+		e := entry{off: dr.Offset(), n: int64(len(raw)), h: dr.Header(), index: i}
 		if !e.h.Sure && !e.h.Empty {
 			e.h.APIVersion, e.h.Kind, e.parseErr = yamltree.ParseHeader(raw)
 		}

@@ -2,5 +2,5 @@
 
 package stream
 
-// bigBuffer returns an empty buffer of capacity n.
+// bigBuffer returns an empty buffer of capacity n or more.
 func bigBuffer(n int) []byte { return make([]byte, 0, n) }

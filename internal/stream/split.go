@@ -29,6 +29,9 @@ type Reader struct {
 	spool *Spool // where the documents are kept, if anywhere
 	base  int64  // the spool offset of buf[0]
 	last  int64  // the spool offset of the last document returned
+
+	hs     headerScan // of the document from start, up to scan
+	header Header     // of the last document returned
 }
 
 // ReadBlock is how much a Reader asks its source for at once.
@@ -36,12 +39,12 @@ const ReadBlock = 256 << 10
 
 // spoolBuffer is the size the buffers a spooling Reader fills and hands to
 // its Spool grow to (see bigBuffer): documents up to about this size need
-// no bigger one.
-const spoolBuffer = 2 << 20
+// no bigger one, and the 4.5 MB of a CRD-only chart fit in one or two.
+const spoolBuffer = 4 << 20
 
 // NewReader returns a Reader of the documents of r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: r}
+	return &Reader{r: r, hs: newHeaderScan()}
 }
 
 // NewSpoolReader returns a Reader of the documents of r that keeps each of
@@ -53,12 +56,17 @@ func NewReader(r io.Reader) *Reader {
 func NewSpoolReader(r io.Reader, s *Spool) *Reader {
 	// The first buffer is an ordinary one: a small stream fits in it, and
 	// a huge page would cost it more than it saves.
-	return &Reader{r: r, spool: s, buf: make([]byte, 0, ReadBlock)}
+	return &Reader{r: r, spool: s, buf: make([]byte, 0, ReadBlock), hs: newHeaderScan()}
 }
 
 // Offset returns where the last document returned starts in the Spool of a
 // Reader made by NewSpoolReader.
 func (d *Reader) Offset() int64 { return d.last }
+
+// Header returns ScanHeader's reading of the last document returned: the
+// Reader scans it while it looks for the document's end, so the lines are
+// walked once.
+func (d *Reader) Header() Header { return d.header }
 
 // Next returns the next raw document, or io.EOF after the last one. The
 // returned slice is only valid until the next call. buf is not used: the
@@ -88,47 +96,60 @@ func (d *Reader) Next(buf []byte) ([]byte, error) {
 func (d *Reader) take(at int) []byte {
 	doc := d.buf[d.start:at]
 	d.last = d.base + int64(d.start)
+	d.header = d.hs.result()
+	d.hs = newHeaderScan()
 	d.start, d.scan = at, at
 	return doc
 }
 
-// separator finds the next line after d.start that is a document marker
-// and returns where it starts. It returns false when the buffer ends first
-// (or too close to a marker to tell), having remembered where to go on.
-//
-// It looks for `---` rather than for line ends: a dash is rarer than a
-// newline (half as frequent in large CRDs), so the search skips further at
-// each step.
+// separator reads the lines from d.scan on, scanning the header of the
+// document that starts at d.start, up to the next line that is a document
+// marker, and returns where that starts. It returns false when the buffer
+// ends first (or in a line it cannot tell yet), having remembered where to
+// go on. Looking at line starts is what the header scan does anyway: most
+// lines of a large document cost one search for their end.
 func (d *Reader) separator() (int, bool) {
 	buf := d.buf[:d.end]
-	for i := max(d.scan, d.start+1); i < len(buf); {
-		j := bytes.Index(buf[i:], marker)
-		if j < 0 {
-			// A marker may begin in the last two bytes: look there again.
-			d.scan = max(i, len(buf)-2)
+	i := d.scan
+	if d.base == 0 && i == 0 {
+		// A byte order mark starts the stream, not its first line.
+		if len(buf) < len(ByteOrderMark) && !d.eof {
 			return 0, false
 		}
-		at := i + j
-		if buf[at-1] == '\n' {
+		if bytes.HasPrefix(buf, ByteOrderMark) {
+			i = len(ByteOrderMark)
+		}
+	}
+	for i < len(buf) {
+		if i = d.hs.skip(buf, i); i >= len(buf) {
+			break
+		}
+		if i > d.start && buf[i-1] == '\n' && buf[i] == '-' {
 			switch {
-			case at+3 < len(buf):
-				if isMarkerEnd(buf[at+3]) {
-					return at, true
+			case i+3 < len(buf):
+				if buf[i+1] == '-' && buf[i+2] == '-' && isMarkerEnd(buf[i+3]) {
+					return i, true
 				}
 			case !d.eof:
-				d.scan = at // not enough bytes to tell yet
+				d.scan = i // too few bytes to tell yet
 				return 0, false
-			default:
-				return at, true // the last line, without a newline
+			case string(buf[i:]) == "---":
+				return i, true // the last line, without a newline
 			}
 		}
-		i = at + 1
+		end := bytes.IndexByte(buf[i:], '\n')
+		if end < 0 {
+			if !d.eof {
+				break // the line is not all here yet
+			}
+			end = len(buf) - i
+		}
+		d.hs.line(buf[i : i+end])
+		i += end + 1
 	}
-	d.scan = max(d.scan, len(buf))
+	d.scan = min(i, len(buf))
 	return 0, false
 }
-
-var marker = []byte("---")
 
 // isMarkerEnd reports whether c, after `---`, ends a document marker.
 func isMarkerEnd(c byte) bool {
@@ -155,6 +176,7 @@ func (d *Reader) fill() {
 		d.buf = slices.Grow(d.buf[:d.end], max(ReadBlock, d.end))
 	}
 	d.buf = d.buf[:cap(d.buf)]
+	d.hs.helm4At = -1 // the annotation may be in what comes
 	for empty := 0; empty < 100; empty++ {
 		n, err := d.r.Read(d.buf[d.end:])
 		d.end += n
@@ -193,6 +215,7 @@ func (d *Reader) release() {
 	d.base += int64(d.start)
 	d.scan -= d.start
 	d.start, d.end = 0, n
+	d.hs.helm4At = -1 // a position in the old buffer
 }
 
 // ByteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put at

@@ -84,6 +84,9 @@ func testDocReader(t *testing.T, r io.Reader, want []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if diff := cmp.Diff(scanHeaderLines(doc), dr.Header()); diff != "" {
+			t.Fatalf("document %d %q: Header (-line scan +Reader):\n%s", len(got), doc, diff)
+		}
 		got = append(got, string(doc))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -146,6 +149,9 @@ func TestSpoolReader(t *testing.T) {
 		"empty":         nil,
 		"markers only":  []byte("---\n---\n---"),
 		"golden inputs": bytes.Join(testcorpus.GoldenInputs(t), nil),
+		"Helm 4":        helm4Stream(streamgen.Generate(streamgen.Options{Docs: 300, Seed: 2})),
+		"byte order mark": append([]byte("\ufeff---\n# Source: a.yaml\n"),
+			helm4Stream(streamgen.Generate(streamgen.Options{Docs: 1, Seed: 3, CRDs: true}))...),
 	}
 	for name, data := range streams {
 		for _, limit := range []int64{1 << 30, int64(len(data)) / 2, 0} {
@@ -186,6 +192,9 @@ func testSpoolReader(t *testing.T, data []byte, limit int64, r io.Reader) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if diff := cmp.Diff(scanHeaderLines(doc), dr.Header()); diff != "" {
+			t.Fatalf("document %d %q: Header (-line scan +Reader):\n%s", len(docs), doc, diff)
+		}
 		docs = append(docs, bytes.Clone(doc))
 		offs = append(offs, dr.Offset())
 	}
@@ -205,6 +214,16 @@ func testSpoolReader(t *testing.T, data []byte, limit int64, r io.Reader) {
 	if _, err := s.WriteTo(&all); err != nil || !bytes.Equal(all.Bytes(), data) {
 		t.Fatalf("WriteTo: %v, or the bytes differ", err)
 	}
+}
+
+// helm4Stream is a Helm 3 stream as Helm 4 sends it: no source comments,
+// the templates' names in annotations.
+func helm4Stream(data []byte) []byte {
+	var out []byte
+	for _, d := range testcorpus.SplitRaw(data) {
+		out = append(out, helm4Document(d)...)
+	}
+	return out
 }
 
 func toStrings(docs [][]byte) []string {

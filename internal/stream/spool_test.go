@@ -179,8 +179,8 @@ func TestSpoolMemory(t *testing.T) {
 	if &s.blocks[0][0] != first || s.file != nil || len(s.blocks) < 3 {
 		t.Fatalf("%d blocks, file %v: the first block moved or the Spool went to disk early", len(s.blocks), s.file)
 	}
-	if got, want := cap(s.blocks[len(s.blocks)-1]), memoryBlock; got != want {
-		t.Errorf("the last block holds %d bytes, want %d", got, want)
+	if got, want := cap(s.blocks[len(s.blocks)-1]), memoryBlock; got < want {
+		t.Errorf("the last block holds %d bytes, want %d or more", got, want)
 	}
 	if _, err := s.Write(p); err != nil {
 		t.Fatal(err)

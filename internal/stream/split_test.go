@@ -145,7 +145,7 @@ func TestSpoolReader(t *testing.T) {
 	streams := map[string][]byte{
 		"CRDs":          streamgen.Generate(streamgen.Options{Docs: 3, Seed: 1, CRDs: true}),
 		"release":       streamgen.Generate(streamgen.Options{Docs: 700, Seed: 1}),
-		"one document":  []byte(strings.Repeat("a: b\n", 3*spoolBuffer/5)),
+		"one document":  []byte("a:\n" + strings.Repeat("  b: c\n", (spoolBuffer+ReadBlock)/7)),
 		"empty":         nil,
 		"markers only":  []byte("---\n---\n---"),
 		"golden inputs": bytes.Join(testcorpus.GoldenInputs(t), nil),

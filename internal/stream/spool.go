@@ -14,9 +14,10 @@ import (
 // memory cost between the two passes and until the output is known good.
 //
 // In memory the bytes sit in blocks (from 256 KiB up to 2 MiB when
-// written, or the buffers a spooling Reader hands over), so a growing Spool never copies
-// what it holds. Past the limit, writes are gathered and reads served from
-// a window of SpoolBlock bytes: a system call per block, not per document.
+// written, or the buffers a spooling Reader hands over), so a growing
+// Spool never copies what it holds. Past the limit, writes are gathered
+// and reads served from a window of SpoolBlock bytes: a system call per
+// block, not per document.
 //
 // A Spool can also hold ranges of another Spool by reference (Append): a
 // document copied through unchanged is then neither copied nor counted
@@ -67,7 +68,11 @@ func (s *Spool) Grow(n int64) {}
 // Size returns how many bytes the Spool holds.
 func (s *Spool) Size() int64 { return s.size }
 
+// Write adds p at the end.
 func (s *Spool) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if s.file == nil && s.own+int64(len(p)) > s.limit {
 		if err := s.toFile(); err != nil {
 			return 0, err
@@ -280,8 +285,8 @@ func (s *Spool) each(off, n int64, fn func(src *Spool, from int64, n int) error)
 	return nil
 }
 
-// eachOwn calls fn for s's own n bytes at own offset off, in pieces of at
-// most SpoolBlock bytes and, in memory, each within a block.
+// eachOwn calls fn for s's own n bytes at own offset off, in pieces: in
+// memory each within a block, in the file of at most SpoolBlock bytes.
 func (s *Spool) eachOwn(off, n int64, fn func(src *Spool, from int64, n int) error) error {
 	for n > 0 {
 		m := min(n, SpoolBlock)
@@ -290,7 +295,7 @@ func (s *Spool) eachOwn(off, n int64, fn func(src *Spool, from int64, n int) err
 			if i < 0 || off >= s.starts[i]+int64(len(s.blocks[i])) {
 				return fmt.Errorf("spool: offset %d outside the %d bytes held", off, s.own)
 			}
-			m = min(m, s.starts[i]+int64(len(s.blocks[i]))-off)
+			m = min(n, s.starts[i]+int64(len(s.blocks[i]))-off)
 		}
 		if err := fn(s, off, int(m)); err != nil {
 			return err
@@ -310,7 +315,7 @@ func (s *Spool) block(off int64) int {
 }
 
 // ownBytes returns s's own n bytes at own offset off, which eachOwn made
-// sure are in one block in memory, or at most a block in the file. The
+// sure are in one block in memory, or at most SpoolBlock in the file. The
 // slice is valid until the next read.
 func (s *Spool) ownBytes(off int64, n int) ([]byte, error) {
 	if s.file == nil {

@@ -15,14 +15,16 @@ import (
 //
 // The Reader reads in blocks of ReadBlock bytes into a buffer of its own,
 // which grows to hold the largest document, and returns each document from
-// it: nothing is copied a line at a time. A Reader made by NewSpoolReader
-// hands its full buffers to a Spool instead of reusing them, so the
-// documents it reads are held without being copied.
+// it: nothing is copied a line at a time. It walks each document's lines
+// once, to find where the document ends and to scan its header (Header).
+// A Reader made by NewSpoolReader hands its full buffers to a Spool instead
+// of reusing them, so the documents it reads are held without being
+// copied.
 type Reader struct {
 	r          io.Reader
 	buf        []byte
 	start, end int // buf[start:end] is read and not yet returned
-	scan       int // where the search for the next separator goes on
+	scan       int // the line where the walk goes on
 	eof        bool
 	err        error // a read error, returned once the bytes before it are
 

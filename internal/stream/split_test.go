@@ -159,9 +159,14 @@ func TestSpoolReader(t *testing.T) {
 				testSpoolReader(t, data, limit, bytes.NewReader(data))
 			})
 		}
-		t.Run(name+"/a byte at a time", func(t *testing.T) {
-			testSpoolReader(t, data, 1<<30, iotest.OneByteReader(bytes.NewReader(data)))
+		t.Run(name+"/in pieces", func(t *testing.T) {
+			testSpoolReader(t, data, 1<<30, &piecesReader{r: bytes.NewReader(data)})
 		})
+		if len(data) < 300<<10 {
+			t.Run(name+"/a byte at a time", func(t *testing.T) {
+				testSpoolReader(t, data, 1<<30, iotest.OneByteReader(bytes.NewReader(data)))
+			})
+		}
 	}
 }
 
@@ -214,6 +219,18 @@ func testSpoolReader(t *testing.T, data []byte, limit int64, r io.Reader) {
 	if _, err := s.WriteTo(&all); err != nil || !bytes.Equal(all.Bytes(), data) {
 		t.Fatalf("WriteTo: %v, or the bytes differ", err)
 	}
+}
+
+// piecesReader reads r in pieces of 1 to 97 bytes, so that lines, markers
+// and annotations end up split across reads in every way.
+type piecesReader struct {
+	r io.Reader
+	n int
+}
+
+func (p *piecesReader) Read(b []byte) (int, error) {
+	p.n = p.n%97 + 1
+	return p.r.Read(b[:min(len(b), p.n)])
 }
 
 // helm4Stream is a Helm 3 stream as Helm 4 sends it: no source comments,

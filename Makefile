@@ -20,7 +20,7 @@ export HELM_CACHE_HOME := $(BIN)/.helm3/cache
 export HELM_CONFIG_HOME := $(BIN)/.helm3/config
 export HELM_DATA_HOME := $(BIN)/.helm3/data
 
-.PHONY: dist sign release-check bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package argocd argocd-test
+.PHONY: dist sign release-check bench-ab bench-full bench-profile all build tools deps charts geth kube apiserver-test helm-plugin e2e-cluster test unit e2e e2e-geth e2e-keyfiles fuzz lint bench update-golden demo clean flux flux-test package argocd argocd-test
 
 all: build
 
@@ -171,6 +171,8 @@ fuzz:
 	go test ./generator/ -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
 	go test ./internal/blockyaml/ -run '^$$' -fuzz '^FuzzBlockDoc$$' -fuzztime $(FUZZTIME)
 	go test ./internal/blockyaml/ -run '^$$' -fuzz '^FuzzEmitYAML$$' -fuzztime $(FUZZTIME)
+	go test ./internal/stream/ -run '^$$' -fuzz '^FuzzScanHeader$$' -fuzztime $(FUZZTIME)
+	go test ./internal/stream/ -run '^$$' -fuzz '^FuzzSpoolReader$$' -fuzztime $(FUZZTIME)
 
 e2e: build deps tools
 	DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay go test -count=1 ./test/e2e/ -v
@@ -203,6 +205,13 @@ bench: build
 bench-full: build
 	hack/install-tools.sh kustomize
 	SKIP_BUILD=1 hack/bench/compare.sh | tee $(BIN)/bench.md
+
+## bench-ab: two revisions' post-renderers side by side, runs interleaved:
+## process start, 100 to 50,000 documents, the CRD-only stream (e.g.
+## make bench-ab REVS="main HEAD"; "." is the work tree); bin/bench-ab.md
+REVS ?= main .
+bench-ab:
+	REVS="$(REVS)" hack/bench/compare.sh | tee $(BIN)/bench-ab.md
 
 bench-profile:
 	hack/bench/profile.sh $(BIN)/profile

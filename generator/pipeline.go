@@ -36,18 +36,24 @@ type input struct {
 	entries []entry
 }
 
-// readInput is pass 1: it splits in into documents, spools their bytes,
-// scans their headers and hands each DebugOverlay document's body to
-// config. The caller closes the input.
+// readInput is pass 1: it splits in into documents, spools their bytes
+// (read straight into the spool, never copied), scans their headers (as
+// the split looks for each document's end) and hands each DebugOverlay
+// document's body to config. The caller closes the input.
 func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, body []byte)) (*input, error) {
 	s := stream.NewSpool(tempDir, limit)
-	s.Grow(256 << 10)
 	inp := &input{spool: s}
-	err := eachDocument(in, func(i int, raw []byte) error {
-		e := entry{off: s.Size(), n: int64(len(raw)), h: stream.ScanHeader(raw), index: i}
-		if _, err := s.Write(raw); err != nil {
-			return err
+	dr := stream.NewSpoolReader(in, s)
+	for i := 0; ; i++ {
+		raw, err := dr.Next(nil)
+		if errors.Is(err, io.EOF) {
+			return inp, nil
 		}
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("reading input: %w", err)
+		}
+		e := entry{off: dr.Offset(), n: int64(len(raw)), h: dr.Header(), index: i}
 		if !e.h.Sure && !e.h.Empty {
 			e.h.APIVersion, e.h.Kind, e.parseErr = yamltree.ParseHeader(raw)
 		}
@@ -57,13 +63,7 @@ func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, b
 			config(e, body)
 		}
 		inp.entries = append(inp.entries, e)
-		return nil
-	})
-	if err != nil {
-		s.Close()
-		return nil, err
 	}
-	return inp, nil
 }
 
 func (in *input) Close() error { return in.spool.Close() }
@@ -129,27 +129,20 @@ func (in *input) eachBody(fn func(body []byte)) error {
 }
 
 // copyThrough writes every document but the configuration, unchanged, by
-// ranges of the spool.
-func (in *input) copyThrough(out io.Writer) error {
+// reference to runs of the input spool: nothing is copied until out is
+// written out, and the input must stay open until then.
+func (in *input) copyThrough(out *stream.Spool) error {
 	start := int64(0)
 	for _, e := range in.entries {
 		if !e.config {
 			continue
 		}
-		if err := in.copyRange(start, e.off, out); err != nil {
+		if err := out.Append(in.spool, start, e.off-start); err != nil {
 			return err
 		}
 		start = e.off + e.n
 	}
-	return in.copyRange(start, in.spool.Size(), out)
-}
-
-func (in *input) copyRange(from, to int64, out io.Writer) error {
-	if to <= from {
-		return nil
-	}
-	_, err := io.Copy(out, io.NewSectionReader(in.spool, from, to-from))
-	return err
+	return out.Append(in.spool, start, in.spool.Size()-start)
 }
 
 // docError is an error about one document: it names the document, and the

@@ -1,6 +1,7 @@
 // Command bench generates benchmark streams and checks rendered ones.
 //
 //	go run ./hack/bench gen -docs 1000 -out /tmp/stream-1000.yaml
+//	go run ./hack/bench gen -crds -docs 10 -out /tmp/crds.yaml
 //	go run ./hack/bench verify -in out.yaml -sidecar debug -init debug-overlay-copy -volume debug-scratch -strict
 //
 //	go run ./hack/bench table -in /tmp/debug-overlay-bench/results.tsv
@@ -55,6 +56,7 @@ func gen(args []string) error {
 	docs := fs.Int("docs", 1000, "Number of documents")
 	seed := fs.Uint64("seed", 1, "Seed; the same seed and size give the same bytes")
 	out := fs.String("out", "-", "Output file, - for stdout")
+	crds := fs.Bool("crds", false, "Only large CustomResourceDefinitions, as a CRD-only chart renders (-docs 10: about 4.5 MB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func gen(args []string) error {
 		defer f.Close()
 		w = f
 	}
-	st, err := streamgen.Write(w, streamgen.Options{Docs: *docs, Seed: *seed})
+	st, err := streamgen.Write(w, streamgen.Options{Docs: *docs, Seed: *seed, CRDs: *crds})
 	if err != nil {
 		return fmt.Errorf("writing stream: %w", err)
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	// Seed varies names, sizes and shapes; the same Seed and Docs give the
 	// same bytes.
 	Seed uint64
+	// CRDs makes every document a large CustomResourceDefinition, as a
+	// CRD-only chart renders: no workload at all, about 450 KB a document
+	// (CRDStreamDocs of them make 4.5 MB).
+	CRDs bool
 }
 
 // Stats describes a written stream.
@@ -114,6 +118,23 @@ func Write(w io.Writer, o Options) (Stats, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw := &countWriter{w: bw}
 	st := Stats{Kinds: map[string]int{}}
+	write := writeRelease
+	if o.CRDs {
+		write = writeCRDs
+	}
+	if err := write(cw, o, &st); err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, err
+	}
+	st.Bytes = cw.n
+	return st, nil
+}
+
+// writeRelease writes the umbrella release: o.Docs documents in the shares
+// and order of the shares table.
+func writeRelease(cw *countWriter, o Options, st *Stats) error {
 	g := &gen{}
 	index := 0
 	for i, kc := range Counts(o.Docs) {
@@ -124,24 +145,24 @@ func Write(w io.Writer, o Options) (Stats, error) {
 				st.WithCopyVolume++
 			}
 			if _, err := cw.Write(g.buf.Bytes()); err != nil {
-				return st, err
+				return err
 			}
 			st.Kinds[kc.Kind]++
 			st.Docs++
 			index++
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return st, err
-	}
-	st.Bytes = cw.n
-	return st, nil
+	return nil
 }
 
 // Generate returns the stream as bytes.
 func Generate(o Options) []byte {
 	var b bytes.Buffer
-	b.Grow(o.Docs * 3000)
+	if o.CRDs {
+		b.Grow(o.Docs * 470 << 10)
+	} else {
+		b.Grow(o.Docs * 3000)
+	}
 	if _, err := Write(&b, o); err != nil {
 		panic(err) // a bytes.Buffer does not fail
 	}

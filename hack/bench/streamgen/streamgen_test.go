@@ -77,3 +77,48 @@ func TestCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestCRDStream checks the CRD-only stream: deterministic, every document a
+// valid CustomResourceDefinition with its own name, about 4.5 MB.
+func TestCRDStream(t *testing.T) {
+	o := Options{Docs: CRDStreamDocs, Seed: 1, CRDs: true}
+	data := Generate(o)
+	if again := Generate(o); !bytes.Equal(data, again) {
+		t.Fatal("the same options gave different streams")
+	}
+	if mb := float64(len(data)) / 1e6; mb < 4.3 || mb > 4.7 {
+		t.Errorf("got %.2f MB, want about 4.5", mb)
+	}
+	names := map[string]bool{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var obj struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+			Spec struct {
+				Versions []struct {
+					Schema struct {
+						OpenAPIV3Schema map[string]any `yaml:"openAPIV3Schema"`
+					} `yaml:"schema"`
+				} `yaml:"versions"`
+			} `yaml:"spec"`
+		}
+		if err := dec.Decode(&obj); err != nil {
+			if errors.Is(err, io.EOF) {
+				if i != CRDStreamDocs {
+					t.Errorf("got %d documents, want %d", i, CRDStreamDocs)
+				}
+				break
+			}
+			t.Fatalf("document %d: %v", i+1, err)
+		}
+		if obj.Kind != "CustomResourceDefinition" || names[obj.Metadata.Name] || len(obj.Spec.Versions) != 2 ||
+			obj.Spec.Versions[1].Schema.OpenAPIV3Schema["properties"] == nil {
+			t.Errorf("document %d: kind %q, name %q (seen before: %t), %d versions", i+1, obj.Kind, obj.Metadata.Name,
+				names[obj.Metadata.Name], len(obj.Spec.Versions))
+		}
+		names[obj.Metadata.Name] = true
+	}
+}

@@ -399,7 +399,7 @@ func SniffResourceList(r io.Reader) (io.Reader, bool, error) {
 func isResourceList(head []byte) bool {
 	docs := stream.NewReader(bytes.NewReader(head))
 	for {
-		doc, err := docs.Next(nil)
+		doc, err := docs.Next()
 		if err != nil {
 			return false
 		}

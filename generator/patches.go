@@ -145,7 +145,7 @@ func patchDocs(data []byte) ([][]byte, error) {
 	dr := stream.NewReader(bytes.NewReader(data))
 	var docs [][]byte
 	for {
-		raw, err := dr.Next(nil)
+		raw, err := dr.Next()
 		if errors.Is(err, io.EOF) {
 			return docs, nil
 		}

@@ -45,7 +45,7 @@ func readInput(in io.Reader, tempDir string, limit int64, config func(e entry, b
 	inp := &input{spool: s}
 	dr := stream.NewSpoolReader(in, s)
 	for i := 0; ; i++ {
-		raw, err := dr.Next(nil)
+		raw, err := dr.Next()
 		if errors.Is(err, io.EOF) {
 			return inp, nil
 		}
@@ -72,16 +72,14 @@ func (in *input) Close() error { return in.spool.Close() }
 // is valid until fn returns.
 func eachDocument(in io.Reader, fn func(index int, raw []byte) error) error {
 	dr := stream.NewReader(in)
-	var buf []byte
 	for i := 0; ; i++ {
-		raw, err := dr.Next(buf)
+		raw, err := dr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("reading input: %w", err)
 		}
-		buf = raw
 		if err := fn(i, raw); err != nil {
 			return err
 		}

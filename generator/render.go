@@ -99,7 +99,6 @@ func (r *Renderer) Render(in io.Reader, out io.Writer) (*Report, error) {
 
 	output := stream.NewSpool(r.TempDir, r.memoryLimit())
 	defer output.Close()
-	output.Grow(inp.spool.Size() + inp.spool.Size()/4) // the overlay adds some
 	if !act.active {
 		err = inp.copyThrough(output)
 	} else {

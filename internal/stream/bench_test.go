@@ -37,7 +37,7 @@ func BenchmarkPass1(b *testing.B) {
 				s := NewSpool(b.TempDir(), 8<<20)
 				r := NewSpoolReader(bytes.NewReader(in.data), s)
 				for {
-					_, err := r.Next(nil)
+					_, err := r.Next()
 					if errors.Is(err, io.EOF) {
 						break
 					}
@@ -64,7 +64,7 @@ func BenchmarkSplit(b *testing.B) {
 			for b.Loop() {
 				r := NewReader(bytes.NewReader(in.data))
 				for {
-					if _, err := r.Next(nil); err != nil {
+					if _, err := r.Next(); err != nil {
 						break
 					}
 				}
@@ -103,7 +103,7 @@ func splitAll(data []byte) [][]byte {
 	var docs [][]byte
 	r := NewReader(bytes.NewReader(data))
 	for {
-		doc, err := r.Next(nil)
+		doc, err := r.Next()
 		if err != nil {
 			return docs
 		}

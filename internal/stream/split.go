@@ -71,9 +71,9 @@ func (d *Reader) Offset() int64 { return d.last }
 func (d *Reader) Header() Header { return d.header }
 
 // Next returns the next raw document, or io.EOF after the last one. The
-// returned slice is only valid until the next call. buf is not used: the
-// document is returned from the Reader's own buffer.
-func (d *Reader) Next(buf []byte) ([]byte, error) {
+// returned slice, the Reader's own buffer, is only valid until the next
+// call.
+func (d *Reader) Next() ([]byte, error) {
 	for {
 		if at, ok := d.separator(); ok {
 			return d.take(at), nil

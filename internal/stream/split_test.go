@@ -77,7 +77,7 @@ func testDocReader(t *testing.T, r io.Reader, want []string) {
 	dr := NewReader(r)
 	var got []string
 	for {
-		doc, err := dr.Next(nil)
+		doc, err := dr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -128,11 +128,11 @@ func TestSplitPreamble(t *testing.T) {
 func TestDocReaderError(t *testing.T) {
 	boom := errors.New("boom")
 	dr := NewReader(io.MultiReader(strings.NewReader("a: 1\n---\nb: 2\n"), iotest.ErrReader(boom)))
-	doc, err := dr.Next(nil)
+	doc, err := dr.Next()
 	if err != nil || string(doc) != "a: 1\n" {
 		t.Fatalf("first document: %q, %v", doc, err)
 	}
-	if doc, err := dr.Next(nil); !errors.Is(err, boom) {
+	if doc, err := dr.Next(); !errors.Is(err, boom) {
 		t.Fatalf("second document: %q, %v; want the read error", doc, err)
 	}
 }
@@ -190,7 +190,7 @@ func testSpoolReader(t *testing.T, data []byte, limit int64, r io.Reader) {
 	var docs [][]byte
 	var offs []int64
 	for {
-		doc, err := dr.Next(nil)
+		doc, err := dr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}

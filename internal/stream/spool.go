@@ -60,11 +60,6 @@ func NewSpool(dir string, limit int64) *Spool {
 	return &Spool{dir: dir, limit: limit}
 }
 
-// Grow is a hint that n more bytes are coming. A Spool grows by blocks and
-// never copies what it holds, so it has nothing to prepare: Grow is kept
-// for its callers.
-func (s *Spool) Grow(n int64) {}
-
 // Size returns how many bytes the Spool holds.
 func (s *Spool) Size() int64 { return s.size }
 

@@ -206,7 +206,7 @@ func TestSpoolBytes(t *testing.T) {
 		}
 		var docs []doc
 		for {
-			raw, err := dr.Next(nil)
+			raw, err := dr.Next()
 			if err != nil {
 				break
 			}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/debug-overlay/debug-overlay/test/testenv"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -406,41 +407,6 @@ func TestHoldLoop(t *testing.T) {
 	}
 }
 
-// expandKubelet expands $(VAR) references as kubelet does for a
-// container's command, args and env values
-// (k8s.io/kubernetes/third_party/forked/golang/expansion): $$ is $, a
-// reference to a known variable its value, anything else stays.
-func expandKubelet(s string, env map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-		case '(':
-			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 {
-				b.WriteString("$(")
-				break
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := env[name]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString("$(" + name + ")")
-			}
-			i += 1 + end
-		default:
-			b.WriteString(s[i : i+2])
-		}
-		i++
-	}
-	return b.String()
-}
-
 // TestHeldProgramRunsAsKubeletWould: the recorded program, through kubelet's
 // expansion of the environment variable (the $ doubled) and a real busybox
 // sh's eval, gives the words kubelet would have run, for words that break
@@ -462,7 +428,7 @@ func TestHeldProgramRunsAsKubeletWould(t *testing.T) {
 	for k, v := range env {
 		kubeEnv = append(kubeEnv, k+"="+v)
 	}
-	value := expandKubelet(h.EnvValue(), env)
+	value := testenv.Expand(h.EnvValue(), env)
 	if value != h.Run {
 		t.Fatalf("kubelet's expansion of the environment value changes it:\n%q\nwant\n%q", value, h.Run)
 	}
@@ -477,7 +443,7 @@ func TestHeldProgramRunsAsKubeletWould(t *testing.T) {
 	got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	var want []string
 	for _, w := range append(slices.Clone(command), args...) {
-		want = append(want, expandKubelet(w, env))
+		want = append(want, testenv.Expand(w, env))
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("the shell runs other words than kubelet (-kubelet +shell):\n%s", d)
@@ -515,7 +481,7 @@ func TestHeldProgramWithoutCommand(t *testing.T) {
 			run := func(extra ...string) (string, error) {
 				cmd := exec.Command(filepath.Join(sb.bin, "sh"), "-c", `eval "$`+HoldEnv+`"`)
 				cmd.Dir = sb.work
-				cmd.Env = append([]string{"PATH=" + sb.bin, HoldEnv + "=" + expandKubelet(h.EnvValue(), nil)}, extra...)
+				cmd.Env = append([]string{"PATH=" + sb.bin, HoldEnv + "=" + testenv.Expand(h.EnvValue(), nil)}, extra...)
 				out, err := cmd.CombinedOutput()
 				return string(out), err
 			}

@@ -25,9 +25,18 @@ const modulePath = "github.com/debug-overlay/debug-overlay"
 // proxy, the machine's module cache behind it for the dependencies),
 // builds a debug-overlay and a debug-overlay-argocd whose version comes
 // from the build information, and which say their commit is unknown.
+//
+// VERSION names the commit (v0.0.0-check.g<commit>), not the release's
+// version: the go command trusts that a module version never changes, so
+// its build cache keeps an index of each module directory in the module
+// cache by path and version, not by content. Under a version that an
+// earlier commit used, a build with a kept GOCACHE compiles this commit's
+// files from the earlier commit's file list (CI failed so: "undefined:
+// Choice", "could not import sort").
 func TestGoInstall(t *testing.T) {
+	version := "v0.0.0-check.g" + gitText(t, "rev-parse", "--short=12", "HEAD")
 	proxy := t.TempDir()
-	writeModuleProxy(t, proxy)
+	writeModuleProxy(t, proxy, version)
 	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +92,7 @@ func TestGoInstall(t *testing.T) {
 // writeModuleProxy lays out the committed tree as version of the module
 // in dir, as a GOPROXY serves it: list, .info, .mod and a module zip
 // without the nested modules (directories with a go.mod of their own).
-func writeModuleProxy(t *testing.T, dir string) {
+func writeModuleProxy(t *testing.T, dir, version string) {
 	t.Helper()
 	archive, err := testenv.Output(exec.Command("git", "-C", repoRoot, "archive", "--format=tar", "HEAD"))
 	if err != nil {

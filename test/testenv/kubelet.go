@@ -209,7 +209,7 @@ func ContainerEnv(c corev1.Container) (map[string]string, error) {
 		if e.ValueFrom != nil {
 			return nil, fmt.Errorf("container %q: env %q: valueFrom is not emulated", c.Name, e.Name)
 		}
-		env[e.Name] = expand(e.Value, env)
+		env[e.Name] = Expand(e.Value, env)
 	}
 	return env, nil
 }
@@ -219,17 +219,17 @@ func ContainerEnv(c corev1.Container) (map[string]string, error) {
 func ExpandCommand(c corev1.Container, env map[string]string) []string {
 	var argv []string
 	for _, a := range slices.Concat(c.Command, c.Args) {
-		argv = append(argv, expand(a, env))
+		argv = append(argv, Expand(a, env))
 	}
 	return argv
 }
 
-// expand follows kubelet's expansion rules (third_party/forked/golang/
+// Expand follows kubelet's expansion rules (third_party/forked/golang/
 // expansion): $(NAME) becomes NAME's value when NAME is defined and stays as
 // written otherwise, $$ becomes $, and any other $ stays. The copy script's
 // $((n + 1)) therefore reaches the shell unchanged, while a $$ in it would
 // not.
-func expand(s string, env map[string]string) string {
+func Expand(s string, env map[string]string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] != '$' || i+1 == len(s) {

@@ -77,8 +77,8 @@ func TestExpand(t *testing.T) {
 		{name: "trailing dollar", in: "a$", want: "a$"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := expand(tc.in, env); got != tc.want {
-				t.Errorf("expand(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := Expand(tc.in, env); got != tc.want {
+				t.Errorf("Expand(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

@@ -24,11 +24,13 @@ export HELM_DATA_HOME := $(BIN)/.helm3/data
 
 all: build
 
-## build: the post-renderer debug-overlay and its companion for live mode,
-## kubectl-debug_overlay (client-go stays out of the post-renderer)
+## build: the post-renderer debug-overlay, its companion for live mode,
+## kubectl-debug_overlay (client-go stays out of the post-renderer), and
+## the Argo CD plugin debug-overlay-argocd (Helm 4's SDK stays out of both)
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay ./cmd/debug-overlay
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-debug_overlay ./cmd/kubectl-debug_overlay
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/debug-overlay-argocd ./cmd/debug-overlay-argocd
 
 tools: geth kube flux argocd
 	hack/install-tools.sh
@@ -72,7 +74,8 @@ e2e-cluster: build tools
 	go build -o $(BIN)/node-cleanup ./test/node/cleanup
 	$(if $(wildcard $(DIST)/image/index.json),,$(RELEASE) image -out $(BIN)/image -tag dev \
 	  -platform linux/$$(go env GOARCH) -entrypoint /usr/local/bin/debug-overlay \
-	  -file usr/local/bin/debug-overlay=$(BIN)/debug-overlay -file usr/local/bin/kubectl-debug_overlay=$(BIN)/kubectl-debug_overlay)
+	  -file usr/local/bin/debug-overlay=$(BIN)/debug-overlay -file usr/local/bin/kubectl-debug_overlay=$(BIN)/kubectl-debug_overlay \
+	  -file usr/local/bin/debug-overlay-argocd=$(BIN)/debug-overlay-argocd)
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
 	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay $(NODE_IMAGE) go test -count=1 -timeout 20m -v ./test/nodee2e/
 

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,19 @@ func TestRootCommand(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// goListDeps is `go list -deps pkg`, run at the module's root: every
+// package a binary links.
+func goListDeps(t *testing.T, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", pkg)
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
 // TestPostRendererStaysLean: the post-renderer's binary links neither
 // client-go nor cli-runtime nor any Helm package, whose
 // package initialisation would slow every Helm render; live mode lives in
@@ -128,14 +142,8 @@ func TestPostRendererStaysLean(t *testing.T) {
 		{"./cmd/debug-overlay", false},
 		{"./cmd/kubectl-debug_overlay", true},
 	} {
-		cmd := exec.Command("go", "list", "-deps", c.pkg)
-		cmd.Dir = ".."
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", c.pkg, err)
-		}
 		var heavy []string
-		for _, dep := range strings.Fields(string(out)) {
+		for _, dep := range goListDeps(t, c.pkg) {
 			for _, prefix := range []string{"k8s.io/client-go/", "k8s.io/cli-runtime/", "helm.sh/helm/", "k8s.io/kubectl/"} {
 				if strings.HasPrefix(dep, prefix) {
 					heavy = append(heavy, dep)
@@ -145,5 +153,46 @@ func TestPostRendererStaysLean(t *testing.T) {
 		if linked := len(heavy) > 0; linked != c.wantLinked {
 			t.Errorf("%s links %d cluster-facing packages (%.3q...), want linked=%v", c.pkg, len(heavy), heavy[:min(3, len(heavy))], c.wantLinked)
 		}
+	}
+}
+
+// TestCompanionStaysLean: the companion kubectl-debug_overlay, which krew
+// users and live mode get, links of Helm 4 only what live/ reads releases
+// with (its storage, release and chart packages), and not the Argo CD
+// plugin: cmd/argocd and the Helm SDK it renders charts with
+// (helm.sh/helm/v4/pkg/action and the template engine, some 35 packages
+// more) made the companion 57 MB instead of 32 and twice as slow to
+// start; they are linked into debug-overlay-argocd alone.
+func TestCompanionStaysLean(t *testing.T) {
+	const (
+		plugin = "github.com/debug-overlay/debug-overlay/cmd/argocd"
+		sdk    = "helm.sh/helm/v4/pkg/action"
+	)
+	live := map[string]bool{}
+	for _, dep := range goListDeps(t, "./live") {
+		live[dep] = true
+	}
+	var helm, extra []string
+	for _, dep := range goListDeps(t, "./cmd/kubectl-debug_overlay") {
+		switch {
+		case dep == plugin || dep == sdk:
+			extra = append(extra, dep)
+		case strings.HasPrefix(dep, "helm.sh/helm/"):
+			helm = append(helm, dep)
+			if !live[dep] {
+				extra = append(extra, dep)
+			}
+		}
+	}
+	if len(extra) > 0 {
+		t.Errorf("kubectl-debug_overlay links %d packages that live/ does not need: %q", len(extra), extra)
+	}
+	if !slices.Contains(helm, "helm.sh/helm/v4/pkg/storage") {
+		t.Errorf("kubectl-debug_overlay links no Helm 4 storage (%q): has live/ stopped reading releases with it? Then update this test", helm)
+	}
+	// And the plugin's own binary has what the companion must not.
+	argocd := goListDeps(t, "./cmd/debug-overlay-argocd")
+	if !slices.Contains(argocd, plugin) || !slices.Contains(argocd, sdk) {
+		t.Errorf("debug-overlay-argocd links cmd/argocd %v, %s %v; want both", slices.Contains(argocd, plugin), sdk, slices.Contains(argocd, sdk))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/debug-overlay/debug-overlay/generator/overlay"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/debug-overlay/debug-overlay/generator"
+	"github.com/debug-overlay/debug-overlay/generator/overlay"
 )
 
 // The environment Argo CD's repo-server gives a plugin's commands besides
@@ -37,7 +37,7 @@ const (
 	KubeAPIVersionsEnv = "KUBE_API_VERSIONS"
 )
 
-// GenerateOptions are the options of `argocd generate`.
+// GenerateOptions are the options of `debug-overlay-argocd generate`.
 type GenerateOptions struct {
 	// ChartDir is the chart to render; default ".", the application's
 	// directory, where the cmp-server runs the command.
@@ -202,7 +202,7 @@ func oneLine(err error) error {
 	return errors.New(strings.Join(lines, "; "))
 }
 
-// NewGenerateCommand returns `argocd generate`.
+// NewGenerateCommand returns `debug-overlay-argocd generate`.
 func NewGenerateCommand() *cobra.Command {
 	o := NewGenerateOptions()
 	c := &cobra.Command{
@@ -224,10 +224,10 @@ is what Argo CD's Helm source renders.
 On any error it prints one line on stderr, naming the parameter or the
 template, and nothing on stdout.`,
 		Example: `  # What the plugin's sidecar runs (in the application's directory)
-  kubectl-debug_overlay argocd generate
+  debug-overlay-argocd generate
 
   # By hand, as Argo CD would run it for the Application "geth"
-  ARGOCD_APP_NAME=geth ARGOCD_APP_NAMESPACE=geth PARAM_ENABLED=true kubectl-debug_overlay argocd generate --chart charts/examples/geth`,
+  ARGOCD_APP_NAME=geth ARGOCD_APP_NAMESPACE=geth PARAM_ENABLED=true debug-overlay-argocd generate --chart charts/examples/geth`,
 		Args:          cobra.NoArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,

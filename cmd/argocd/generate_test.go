@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// generate runs `argocd generate` through its command, in dir, with
+// generate runs `debug-overlay-argocd generate` through its command, in dir, with
 // environ as its whole environment.
 func generate(t *testing.T, dir string, environ ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	c := NewCommand()
+	c := NewRootCommand()
 	var out, errOut bytes.Buffer
 	c.SetOut(&out)
 	c.SetErr(&errOut)

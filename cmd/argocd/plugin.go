@@ -2,7 +2,6 @@ package argocd
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -13,13 +12,13 @@ import (
 // spec.source.plugin.name, and the cmp-server listens on PluginName.sock.
 const PluginName = "debug-overlay"
 
-// DefaultCommand is where the plugin's image keeps the companion binary.
-const DefaultCommand = "/usr/local/bin/kubectl-debug_overlay"
+// DefaultCommand is where the release image keeps the plugin's binary.
+const DefaultCommand = "/usr/local/bin/" + Program
 
 // pluginHeader explains, in the file, what the file is and why it has no
 // discover rule.
 const pluginHeader = `# The debug-overlay Config Management Plugin for Argo CD, written by
-# kubectl-debug_overlay argocd plugin (do not edit: a test holds the copy in
+# debug-overlay-argocd plugin (do not edit: a test holds the copy in
 # deploy/argocd/ to it). Argo CD's argocd-cmp-server reads it at
 # /home/argocd/cmp-server/config/plugin.yaml in the plugin's sidecar.
 #
@@ -29,15 +28,15 @@ const pluginHeader = `# The debug-overlay Config Management Plugin for Argo CD, 
 # Applications name the plugin instead: spec.source.plugin.name: debug-overlay.
 `
 
-// PluginOptions are the options of `argocd plugin`.
+// PluginOptions are the options of `debug-overlay-argocd plugin`.
 type PluginOptions struct {
-	// Command is the path of kubectl-debug_overlay in the sidecar's image.
+	// Command is the path of debug-overlay-argocd in the sidecar's image.
 	Command string
 }
 
 // AddFlags registers the flags on fs.
 func (o *PluginOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Command, "command", DefaultCommand, "The path of kubectl-debug_overlay in the plugin's image")
+	fs.StringVar(&o.Command, "command", DefaultCommand, "The path of "+Program+" in the plugin's image")
 }
 
 type pluginConfig struct {
@@ -69,14 +68,14 @@ type announcement struct {
 }
 
 // Plugin returns the plugin's configuration, plugin.yaml: a
-// ConfigManagementPlugin named PluginName whose generate runs command
-// argocd generate, announcing Params.
+// ConfigManagementPlugin named PluginName whose generate runs `command
+// generate`, announcing Params.
 func Plugin(command string) ([]byte, error) {
 	var p pluginConfig
 	p.APIVersion = "argoproj.io/v1alpha1"
 	p.Kind = "ConfigManagementPlugin"
 	p.Metadata.Name = PluginName
-	p.Spec.Generate.Command = []string{command, "argocd", "generate"}
+	p.Spec.Generate.Command = []string{command, "generate"}
 	for _, param := range Params {
 		a := announcement{Name: param.Name, Title: param.Title, Tooltip: param.Tooltip}
 		switch param.collection() {
@@ -105,14 +104,14 @@ func Plugin(command string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// NewPluginCommand returns `argocd plugin`.
+// NewPluginCommand returns `debug-overlay-argocd plugin`.
 func NewPluginCommand() *cobra.Command {
 	o := &PluginOptions{}
 	c := &cobra.Command{
 		Use:   "plugin",
 		Short: "Print the plugin's configuration (plugin.yaml) for Argo CD's cmp-server",
 		Example: `  # The plugin.yaml of deploy/argocd/
-  kubectl-debug_overlay argocd plugin`,
+  debug-overlay-argocd plugin`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			data, err := Plugin(o.Command)
@@ -124,19 +123,5 @@ func NewPluginCommand() *cobra.Command {
 		},
 	}
 	o.AddFlags(c.Flags())
-	return c
-}
-
-// NewCommand returns `argocd`, the parent of the plugin's commands.
-func NewCommand() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "argocd",
-		Short: "debug-overlay as an Argo CD Config Management Plugin",
-		Long: fmt.Sprintf(`argocd holds the commands of the %s Config Management Plugin: generate, which
-Argo CD's cmp-server runs to render an Application, and plugin, which prints
-the plugin's configuration.`, PluginName),
-		Args: cobra.NoArgs,
-	}
-	c.AddCommand(NewGenerateCommand(), NewPluginCommand())
 	return c
 }

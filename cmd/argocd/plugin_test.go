@@ -31,7 +31,7 @@ func TestDeployedPluginIsGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from `kubectl-debug_overlay argocd plugin`; run go test ./cmd/argocd/ -update", file)
+		t.Errorf("%s differs from `debug-overlay-argocd plugin`; run go test ./cmd/argocd/ -update", file)
 	}
 }
 
@@ -64,7 +64,7 @@ func TestPlugin(t *testing.T) {
 	if p.Spec.Discover != nil {
 		t.Errorf("a discover rule: %v", p.Spec.Discover)
 	}
-	if got := p.Spec.Generate.Command; len(got) != 3 || got[0] != "/bin/x" || got[1] != "argocd" || got[2] != "generate" {
+	if got := p.Spec.Generate.Command; len(got) != 2 || got[0] != "/bin/x" || got[1] != "generate" {
 		t.Errorf("generate.command %v", got)
 	}
 	if len(p.Spec.Parameters.Static) != len(Params) {

@@ -14,13 +14,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/debug-overlay/debug-overlay/cmd"
+	"github.com/debug-overlay/debug-overlay/cmd/argocd"
 	"github.com/debug-overlay/debug-overlay/cmd/attach"
 )
 
 // flagName is lowercase words joined by hyphens.
 var flagName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// TestHelpStyle holds every command of both binaries to the style of its
+// TestHelpStyle holds every command of the three binaries to the style of its
 // help (STYLE.md, "Commands"): flags lowercase-with-hyphens; the short
 // description and each flag's help start upper-case and end without a
 // period; every example line has a # comment above it. Cobra's --help
@@ -32,7 +33,7 @@ func TestHelpStyle(t *testing.T) {
 	theirs.Bool("help", false, "")
 	genericclioptions.NewConfigFlags(true).AddFlags(theirs)
 
-	for _, root := range []*cobra.Command{cmd.NewRootCommand(), attach.NewRootCommand()} {
+	for _, root := range []*cobra.Command{cmd.NewRootCommand(), attach.NewRootCommand(), argocd.NewRootCommand()} {
 		walk(root, func(c *cobra.Command) {
 			path := c.CommandPath()
 			if err := oneLine(c.Short); err != nil {

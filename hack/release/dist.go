@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/debug-overlay/debug-overlay/hack/release/archive"
 )
 
@@ -37,14 +39,35 @@ var platforms = []platform{
 	{"windows", "amd64"},
 }
 
-// Binaries of the release: the post-renderer and its companion, the
-// kubectl plugin.
+// Binaries of the release: the post-renderer, its companion (live mode,
+// the kubectl plugin) and the Argo CD Config Management Plugin.
 const (
 	binRender    = "debug-overlay"
 	binCompanion = "kubectl-debug_overlay"
+	binArgoCD    = "debug-overlay-argocd"
 )
 
-var binaries = []string{binRender, binCompanion}
+// binary is one binary of the release, built from ./cmd/NAME.
+type binary struct {
+	name string
+	// imageOnly binaries are built for the image's platforms only and
+	// shipped in the image, not in the archives (nor krew or the Helm
+	// plugin, which take theirs from the archives): the Argo CD plugin runs
+	// only in the sidecar of Argo CD's repo-server, a Linux pod, and Helm
+	// 4's SDK, which it links, would cost every platform's build a minute.
+	imageOnly bool
+}
+
+// binaries are the release's binaries, in the order they are built and
+// archived.
+var binaries = []binary{{name: binRender}, {name: binCompanion}, {name: binArgoCD, imageOnly: true}}
+
+// builtFor says whether b is built for p.
+func (b binary) builtFor(p platform) bool {
+	return !b.imageOnly || slices.ContainsFunc(imagePlatforms, func(ip v1.Platform) bool {
+		return ip.OS == p.OS && ip.Architecture == p.Arch
+	})
+}
 
 // project is the module and the name everything is published under.
 const (
@@ -169,8 +192,9 @@ func dist(o distOptions) error {
 }
 
 // artefacts makes, from the binaries built, what dist holds
-// besides the image, by path in dist: an archive and SBOMs per platform,
-// the krew manifest and the Helm 4 plugin package.
+// besides the image, by path in dist: an archive per platform, an SBOM
+// per binary built (the image's too), the krew manifest and the Helm 4
+// plugin package.
 func (r *release) artefacts() (map[string][]byte, error) {
 	license, err := os.ReadFile(filepath.Join(r.Repo, "LICENSE"))
 	if err != nil {
@@ -184,12 +208,18 @@ func (r *release) artefacts() (map[string][]byte, error) {
 	for _, p := range platforms {
 		entries := []archive.Entry{archive.File("LICENSE", license, false), archive.File("README.md", readme, false)}
 		for _, b := range binaries {
-			entries = append(entries, archive.File(b+p.exe(), r.binaries[p][b], true))
-			doc, err := sbom(r.binaries[p][b], b, r.Version, p, r.created)
+			if !b.builtFor(p) {
+				continue
+			}
+			data := r.binaries[p][b.name]
+			if !b.imageOnly {
+				entries = append(entries, archive.File(b.name+p.exe(), data, true))
+			}
+			doc, err := sbom(data, b.name, r.Version, p, r.created)
 			if err != nil {
 				return nil, err
 			}
-			out[fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b, r.Version, p.OS, p.Arch)] = doc
+			out[fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b.name, r.Version, p.OS, p.Arch)] = doc
 		}
 		write := archive.TarGz
 		if p.OS == "windows" {
@@ -251,7 +281,8 @@ func gitOutput(repo string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// build compiles every binary for every platform into staging/.bin.
+// build compiles every binary for each platform it is built for into
+// staging/.bin.
 // -trimpath keeps the machine's paths out; the version, the commit, its
 // time and the tree's state go in with -X (go build's own VCS stamp is
 // missing in a git worktree and under -buildvcs=false, which the machine's
@@ -267,20 +298,23 @@ func (r *release) build(staging string) error {
 	for _, p := range platforms {
 		r.binaries[p] = map[string][]byte{}
 		for _, b := range binaries {
-			out := filepath.Join(staging, ".bin", p.OS+"_"+p.Arch, b+p.exe())
-			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/"+b)
+			if !b.builtFor(p) {
+				continue
+			}
+			out := filepath.Join(staging, ".bin", p.OS+"_"+p.Arch, b.name+p.exe())
+			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/"+b.name)
 			cmd.Dir = r.Repo
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch,
 				"GOFLAGS=", "GOAMD64=v1", "GOARM64=v8.0", "GOEXPERIMENT=")
 			if msg, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("building %s for %s: %v\n%s", b, p, err, msg)
+				return fmt.Errorf("building %s for %s: %v\n%s", b.name, p, err, msg)
 			}
 			data, err := os.ReadFile(out)
 			if err != nil {
 				return err
 			}
-			r.binaries[p][b] = data
-			fmt.Fprintf(os.Stderr, "dist: built %s for %s (%d bytes)\n", b, p, len(data))
+			r.binaries[p][b.name] = data
+			fmt.Fprintf(os.Stderr, "dist: built %s for %s (%d bytes)\n", b.name, p, len(data))
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -15,16 +16,23 @@ var imagePlatforms = []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "l
 // imageBinDir is where the binaries are in the image.
 const imageBinDir = "usr/local/bin/"
 
-// imageSpec is the release image: both static binaries in /usr/local/bin
-// and an empty /tmp (the post-renderer spools big streams there), nothing
-// else; the post-renderer is the entrypoint; it runs as 65532.
+// imageSpec is the release image: the three static binaries in
+// /usr/local/bin (the post-renderer, the companion and the Argo CD plugin,
+// which only the image carries) and an empty /tmp (the post-renderer spools
+// big streams there), nothing else; the post-renderer is the entrypoint; it
+// runs as 65532.
 func (r *release) imageSpec() ociimage.Spec {
 	return ociimage.Spec{
 		Platforms: imagePlatforms,
 		Files: func(p v1.Platform) (map[string][]byte, error) {
 			files := map[string][]byte{}
+			pp := platform{p.OS, p.Architecture}
 			for _, b := range binaries {
-				files[imageBinDir+b] = r.binaries[platform{p.OS, p.Architecture}][b]
+				data, ok := r.binaries[pp][b.name]
+				if !ok {
+					return nil, fmt.Errorf("no %s built for the image's %s", b.name, pp)
+				}
+				files[imageBinDir+b.name] = data
 			}
 			return files, nil
 		},

@@ -4,10 +4,11 @@
 // artefact through a temporary name: nothing half-written looks finished.
 //
 //	release dist -version vX.Y.Z -repo ROOT -out DIST [-base-url URL]
-//	    binaries for every platform, an archive per platform (LICENSE and
-//	    README inside), a CycloneDX SBOM per binary, the krew manifest, the
-//	    Helm 4 plugin package, the image as an OCI layout, checksums.txt;
-//	    the same commit gives the same bytes
+//	    binaries for every platform (the Argo CD plugin's for the image's
+//	    only), an archive per platform (LICENSE and README inside), a
+//	    CycloneDX SBOM per binary, the krew manifest, the Helm 4 plugin
+//	    package, the image as an OCI layout (all three binaries),
+//	    checksums.txt; the same commit gives the same bytes
 //	release sign -dist DIST -key NAME -keyring FILE [-passphrase-file FILE]
 //	    the Helm plugin package's .prov and checksums.txt.asc
 //	release push-plugin -dist DIST -repo HOST/PATH/debug-overlay [-plain-http]

@@ -1,16 +1,23 @@
 package main
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
@@ -299,4 +306,111 @@ func TestDistFailureKeepsOldDist(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(out, "checksums.txt")); string(data) != "old\n" {
 		t.Errorf("checksums.txt is now %q", data)
 	}
+}
+
+// TestBinariesPerPlatform: the post-renderer and the companion are built
+// for every platform and archived; the Argo CD plugin is built for the
+// image's platforms only and is in the image, with an SBOM, and in no
+// archive.
+func TestBinariesPerPlatform(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(self) // any Go binary: the SBOMs read its build information
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	os.WriteFile(filepath.Join(repo, "LICENSE"), []byte("license\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "README.md"), []byte("readme\n"), 0o644)
+	r := &release{distOptions: distOptions{Version: "v1.2.3", Repo: repo, BaseURL: "https://example.com"}, binaries: map[platform]map[string][]byte{}}
+	built := map[string][]string{}
+	for _, p := range platforms {
+		r.binaries[p] = map[string][]byte{}
+		for _, b := range binaries {
+			if b.builtFor(p) {
+				r.binaries[p][b.name] = bin
+				built[p.String()] = append(built[p.String()], b.name)
+			}
+		}
+	}
+	all, archived := []string{binRender, binCompanion, binArgoCD}, []string{binRender, binCompanion}
+	want := map[string][]string{"linux/amd64": all, "linux/arm64": all, "darwin/amd64": archived, "darwin/arm64": archived, "windows/amd64": archived}
+	if diff := cmp.Diff(want, built); diff != "" {
+		t.Errorf("binaries built per platform (-want +got):\n%s", diff)
+	}
+
+	out, err := r.artefacts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range platforms {
+		names := archiveEntries(t, r.archiveName(p), out[r.archiveName(p)])
+		wantNames := []string{"LICENSE", "README.md"}
+		for _, b := range archived {
+			wantNames = append(wantNames, b+p.exe())
+		}
+		slices.Sort(wantNames)
+		if diff := cmp.Diff(wantNames, names); diff != "" {
+			t.Errorf("%s archive (-want +got):\n%s", p, diff)
+		}
+		for _, b := range all {
+			name := fmt.Sprintf("sbom/%s_v1.2.3_%s_%s.cdx.json", b, p.OS, p.Arch)
+			if _, ok := out[name]; ok != slices.Contains(want[p.String()], b) {
+				t.Errorf("%s: SBOM %v, want one for each binary built", name, ok)
+			}
+		}
+	}
+
+	spec := r.imageSpec()
+	for _, ip := range spec.Platforms {
+		files, err := spec.Files(ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for n := range files {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if w := []string{"usr/local/bin/" + binRender, "usr/local/bin/" + binArgoCD, "usr/local/bin/" + binCompanion}; !slices.Equal(names, w) {
+			t.Errorf("the %s image holds %q, want %q", ip.OS+"/"+ip.Architecture, names, w)
+		}
+	}
+}
+
+// archiveEntries lists the file names of a tar.gz or zip archive, sorted.
+func archiveEntries(t *testing.T, name string, data []byte) []string {
+	t.Helper()
+	var names []string
+	if strings.HasSuffix(name, ".zip") {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+		}
+	} else {
+		gz, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(gz)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Typeflag == tar.TypeReg {
+				names = append(names, h.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
 }

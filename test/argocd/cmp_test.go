@@ -29,8 +29,8 @@ func TestCheckPluginConfiguration(t *testing.T) {
 }
 
 // TestParametersAnnouncement: the real cmp-server announces the parameters
-// of deploy/argocd/plugin.yaml (as `argocd plugin` writes it), with their
-// defaults, as Argo CD's UI receives them.
+// of deploy/argocd/plugin.yaml (as `debug-overlay-argocd plugin` writes
+// it), with their defaults, as Argo CD's UI receives them.
 func TestParametersAnnouncement(t *testing.T) {
 	res := client(t, "announce", app(t, "shop", "argocd", "shop", "test/argocd/testdata/shop", ""))
 	if res.Code != 0 {

@@ -27,9 +27,9 @@ import (
 var (
 	// repoRoot is the root of the module under test.
 	repoRoot string
-	// companion is kubectl-debug_overlay built from the repository: the
+	// pluginBin is debug-overlay-argocd built from the repository: the
 	// plugin's generate command.
-	companion string
+	pluginBin string
 	// cmpServer and cmpClient are bin/argocd-cmp-server and
 	// bin/argocd-cmp-client (make argocd).
 	cmpServer, cmpClient string
@@ -99,22 +99,23 @@ func setup(tmp string) error {
 	os.Setenv("DEBUG_OVERLAY_TTY", os.DevNull)
 
 	// The binaries under test: the post-renderer for Helm 4's plugin, and
-	// the companion beside it (make build puts both into bin/), or built.
+	// the Argo CD plugin's beside it (make build puts both into bin/), or
+	// built.
 	overlay, _, err := testenv.Binary(tmp)
 	if err != nil {
 		return err
 	}
-	companion = filepath.Join(filepath.Dir(overlay), "kubectl-debug_overlay")
+	pluginBin = filepath.Join(filepath.Dir(overlay), "debug-overlay-argocd")
 	if os.Getenv(testenv.BinEnv) == "" {
-		companion = filepath.Join(tmp, "bin", "kubectl-debug_overlay")
-		build := exec.Command("go", "build", "-trimpath", "-o", companion, "./cmd/kubectl-debug_overlay")
+		pluginBin = filepath.Join(tmp, "bin", "debug-overlay-argocd")
+		build := exec.Command("go", "build", "-trimpath", "-o", pluginBin, "./cmd/debug-overlay-argocd")
 		build.Dir = repoRoot
 		if _, err := testenv.Output(build); err != nil {
-			return fmt.Errorf("building kubectl-debug_overlay: %w", err)
+			return fmt.Errorf("building debug-overlay-argocd: %w", err)
 		}
 	}
-	if _, err := testenv.Output(exec.Command(companion, "version")); err != nil {
-		return fmt.Errorf("the companion binary %s (make build): %w", companion, err)
+	if _, err := testenv.Output(exec.Command(pluginBin, "version")); err != nil {
+		return fmt.Errorf("the plugin's binary %s (make build): %w", pluginBin, err)
 	}
 	pluginDir := filepath.Join(tmp, "plugin")
 	if err := testenv.CopyFile(filepath.Join(repoRoot, "plugin.yaml"), filepath.Join(pluginDir, "plugin.yaml"), 0o644); err != nil {
@@ -147,10 +148,10 @@ func setup(tmp string) error {
 	}
 
 	// The cmp-server, with the plugin's configuration as
-	// `kubectl-debug_overlay argocd plugin` writes it, run as the sidecar
-	// runs it: the companion named by its path here.
+	// `debug-overlay-argocd plugin` writes it, run as the sidecar runs it:
+	// the plugin's binary named by its path here.
 	config := filepath.Join(tmp, "cmp", "config")
-	pluginYAML, err := testenv.Output(exec.Command(companion, "argocd", "plugin", "--command", companion))
+	pluginYAML, err := testenv.Output(exec.Command(pluginBin, "plugin", "--command", pluginBin))
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func setup(tmp string) error {
 	}); err != nil {
 		return err
 	}
-	runner.Short = strings.NewReplacer(cmpClient, "argocd-cmp-client", helm4, "helm4", kustomize, "kustomize", companion, "kubectl-debug_overlay", tmp+"/", "$TMP/")
+	runner.Short = strings.NewReplacer(cmpClient, "argocd-cmp-client", helm4, "helm4", kustomize, "kustomize", pluginBin, "debug-overlay-argocd", tmp+"/", "$TMP/")
 	fmt.Fprintf(os.Stderr, "argocd: cmp-server %s on %s, setup %v\n", version(cmpServer), socket, time.Since(start).Round(time.Millisecond))
 	return nil
 }

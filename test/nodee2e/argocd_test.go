@@ -65,8 +65,8 @@ spec:
 // Component of deploy/argocd (built by the real kustomize) lays it out in
 // argocd-repo-server: Argo CD v3.5.1's cmp-server, stripped, copied by the
 // copyutil init container into var-files and run as user 999 in debug-
-// overlay's image, plugin.yaml from the Component's ConfigMap, /tmp an
-// emptyDir. The plugins directory is a hostPath owned by 999, so that the
+// overlay's release image, whose debug-overlay-argocd plugin.yaml from the
+// Component's ConfigMap runs as the plugin's generate, /tmp an emptyDir. The plugins directory is a hostPath owned by 999, so that the
 // test's client (argocd-cmp-client, speaking the repo-server's side of the
 // plugin API) reaches the socket from the host. The overlaid manifests it
 // returns for the geth chart are accepted by the API server.

@@ -27,8 +27,11 @@
 //     `kubectl debug` and the declarative toggle;
 //   - the Argo CD plugin: its sidecar, built by kustomize from
 //     deploy/argocd, runs Argo CD v3.5.1's cmp-server in a pod as Argo CD's
-//     install lays it out, and the manifests it renders through its socket
-//     are accepted by the API server.
+//     install lays it out, with the release image's debug-overlay-argocd
+//     as the plugin's generate, and the manifests it renders through its
+//     socket are accepted by the API server;
+//   - the release image pulled from a registry by the node: its three
+//     binaries' version, the post-renderer on a stream.
 //
 // Each test logs what it saw; TestMain prints how long the node took to
 // start, phase by phase, and the whole suite. Run it as root with `make

@@ -29,9 +29,9 @@ const (
 
 // TestReleaseImage: the release image, pushed to a real registry on
 // loopback, is pulled by the node's containerd over plain HTTP (trusted
-// for that registry only) and runs: `version` of both binaries as its
-// non-root user, and the post-renderer overlaying a stream fed to the pod
-// on stdin, byte for byte as the binary under test does.
+// for that registry only) and runs: `version` of its three binaries as
+// its non-root user, and the post-renderer overlaying a stream fed to the
+// pod on stdin, byte for byte as the binary under test does.
 func TestReleaseImage(t *testing.T) {
 	t.Parallel()
 	ref, digest := pushedReleaseImage(t)
@@ -57,6 +57,10 @@ spec:
       image: `+ref+`
       command: [kubectl-debug_overlay, version]
       securityContext: *restricted
+    - name: argocd
+      image: `+ref+`
+      command: [debug-overlay-argocd, version]
+      securityContext: *restricted
 `), "-n", ns, "apply", "-f", "-")
 	waitFor(t, 2*time.Minute, "the version pod to succeed", func() (bool, string) {
 		p := getPod(t, ns, "version")
@@ -68,7 +72,7 @@ spec:
 			t.Errorf("container %s ran image %s, want the pushed index %s", s.Name, s.ImageID, digest)
 		}
 	}
-	for container, program := range map[string]string{"render": "debug-overlay", "companion": "kubectl-debug_overlay"} {
+	for container, program := range map[string]string{"render": "debug-overlay", "companion": "kubectl-debug_overlay", "argocd": "debug-overlay-argocd"} {
 		out := kubectl(t, nil, "-n", ns, "logs", "version", "-c", container)
 		if !strings.HasPrefix(out, program+" ") || !strings.Contains(out, " linux/") {
 			t.Errorf("%s version in the image printed %q", program, out)

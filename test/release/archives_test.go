@@ -27,6 +27,31 @@ var platforms = []struct{ os, arch string }{
 	{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}, {"windows", "amd64"},
 }
 
+// The release's binaries: the post-renderer and the companion are in
+// every archive; the Argo CD plugin is built for linux/amd64 and
+// linux/arm64 only and is in the image alone.
+const (
+	binRender    = "debug-overlay"
+	binCompanion = "kubectl-debug_overlay"
+	binArgoCD    = "debug-overlay-argocd"
+)
+
+// releasedBinary is a binary of the release for a platform: archived,
+// or in the image.
+type releasedBinary struct {
+	name     string
+	archived bool
+}
+
+// released lists the release's binaries for an operating system.
+func released(goos string) []releasedBinary {
+	bins := []releasedBinary{{binRender, true}, {binCompanion, true}}
+	if goos == "linux" {
+		bins = append(bins, releasedBinary{binArgoCD, false})
+	}
+	return bins
+}
+
 // TestChecksums: sha256sum -c accepts checksums.txt, which lists every
 // artefact, and gpg accepts its signature with alice's public key only.
 func TestChecksums(t *testing.T) {
@@ -36,8 +61,8 @@ func TestChecksums(t *testing.T) {
 	var want []string
 	for _, p := range platforms {
 		want = append(want, archiveName(p.os, p.arch))
-		for _, b := range []string{"debug-overlay", "kubectl-debug_overlay"} {
-			want = append(want, fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b, version, p.os, p.arch))
+		for _, b := range released(p.os) {
+			want = append(want, fmt.Sprintf("sbom/%s_%s_%s_%s.cdx.json", b.name, version, p.os, p.arch))
 		}
 	}
 	want = append(want, "helm-plugin/debug-overlay-"+pluginVersion+".tgz", "krew/debug-overlay.yaml", "image/index.json")
@@ -45,6 +70,9 @@ func TestChecksums(t *testing.T) {
 		if !strings.Contains(out, w+": OK\n") {
 			t.Errorf("sha256sum -c did not check %s:\n%s", w, out)
 		}
+	}
+	if n := strings.Count(out, ": OK\n"); n != len(want) {
+		t.Errorf("sha256sum -c checked %d files, want %d:\n%s", n, len(want), out)
 	}
 
 	for _, c := range []struct {
@@ -157,8 +185,9 @@ func readArchive(t *testing.T, path string) []archived {
 	}
 }
 
-// TestArchives: each archive holds both binaries, static, for its
-// platform, LICENSE and README.md, and nothing else.
+// TestArchives: each archive holds the post-renderer and the companion,
+// static, for its platform, LICENSE and README.md, and nothing else: not
+// the Argo CD plugin, which is the image's alone.
 func TestArchives(t *testing.T) {
 	license, err := os.ReadFile(filepath.Join(repoRoot, "LICENSE"))
 	if err != nil {
@@ -169,7 +198,7 @@ func TestArchives(t *testing.T) {
 			exe := map[bool]string{true: ".exe"}[p.os == "windows"]
 			got := readArchive(t, filepath.Join(distDir, archiveName(p.os, p.arch)))
 			want := []archived{{"LICENSE", 0o644, nil}, {"README.md", 0o644, nil},
-				{"debug-overlay" + exe, 0o755, nil}, {"kubectl-debug_overlay" + exe, 0o755, nil}}
+				{binRender + exe, 0o755, nil}, {binCompanion + exe, 0o755, nil}}
 			if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Data" }, cmp.Ignore())); diff != "" {
 				t.Fatalf("entries (-want +got):\n%s", diff)
 			}
@@ -237,16 +266,34 @@ func gitText(t *testing.T, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// TestSBOMs: each SBOM describes the binary in the archive (its sha256),
-// at the commit's time, and lists what that binary links: client-go in
-// the companion, not in the post-renderer.
+// TestSBOMs: each SBOM describes the binary in the archive, or for the
+// Argo CD plugin in the image (its sha256), at the commit's time, and
+// lists what that binary links: client-go in the companion and the
+// plugin, not in the post-renderer; Helm's template functions (sprig) in
+// the plugin alone. There is no SBOM of a plugin for darwin or windows.
 func TestSBOMs(t *testing.T) {
 	date, _ := time.Parse(time.RFC3339, gitText(t, "log", "-1", "--format=%cI"))
+	images := imageBinaries(t)
 	for _, p := range platforms {
 		exe := map[bool]string{true: ".exe"}[p.os == "windows"]
 		entries := readArchive(t, filepath.Join(distDir, archiveName(p.os, p.arch)))
-		for _, b := range []string{"debug-overlay", "kubectl-debug_overlay"} {
-			i := slices.IndexFunc(entries, func(e archived) bool { return e.Name == b+exe })
+		if p.os != "linux" {
+			if _, err := os.Stat(filepath.Join(distDir, "sbom", fmt.Sprintf("%s_%s_%s_%s.cdx.json", binArgoCD, version, p.os, p.arch))); err == nil {
+				t.Errorf("an SBOM of %s for %s/%s, which the release does not build", binArgoCD, p.os, p.arch)
+			}
+		}
+		for _, rb := range released(p.os) {
+			b := rb.name
+			var bin []byte
+			if rb.archived {
+				i := slices.IndexFunc(entries, func(e archived) bool { return e.Name == b+exe })
+				if i < 0 {
+					t.Fatalf("%s is not in the %s/%s archive", b, p.os, p.arch)
+				}
+				bin = entries[i].Data
+			} else if bin = images[p.os+"/"+p.arch][b]; bin == nil {
+				t.Fatalf("%s is not in the %s/%s image", b, p.os, p.arch)
+			}
 			data, err := os.ReadFile(filepath.Join(distDir, "sbom", fmt.Sprintf("%s_%s_%s_%s.cdx.json", b, version, p.os, p.arch)))
 			if err != nil {
 				t.Fatal(err)
@@ -267,8 +314,8 @@ func TestSBOMs(t *testing.T) {
 			}
 			c := bom.Metadata.Component
 			if bom.BOMFormat != "CycloneDX" || c.Name != b || c.Version != version || len(c.Hashes) != 1 ||
-				c.Hashes[0].Content != fmt.Sprintf("%x", sha256.Sum256(entries[i].Data)) {
-				t.Errorf("%s %s/%s: the SBOM does not describe the archived binary: %+v", b, p.os, p.arch, bom.Metadata)
+				c.Hashes[0].Content != fmt.Sprintf("%x", sha256.Sum256(bin)) {
+				t.Errorf("%s %s/%s: the SBOM does not describe the released binary: %+v", b, p.os, p.arch, bom.Metadata)
 			}
 			if bom.Metadata.Timestamp != date.UTC().Format(time.RFC3339) {
 				t.Errorf("%s %s/%s: timestamp %s, want the commit's %s", b, p.os, p.arch, bom.Metadata.Timestamp, date.UTC().Format(time.RFC3339))
@@ -277,8 +324,10 @@ func TestSBOMs(t *testing.T) {
 			for _, c := range bom.Components {
 				linked[c.Name] = true
 			}
-			if !linked["std"] || !linked["github.com/spf13/cobra"] || linked["k8s.io/client-go"] != (b == "kubectl-debug_overlay") {
-				t.Errorf("%s %s/%s: components std %v, cobra %v, client-go %v", b, p.os, p.arch, linked["std"], linked["github.com/spf13/cobra"], linked["k8s.io/client-go"])
+			const sprig = "github.com/Masterminds/sprig/v3"
+			if !linked["std"] || !linked["github.com/spf13/cobra"] || linked["k8s.io/client-go"] != (b != binRender) || linked[sprig] != (b == binArgoCD) {
+				t.Errorf("%s %s/%s: components std %v, cobra %v, client-go %v, sprig %v", b, p.os, p.arch,
+					linked["std"], linked["github.com/spf13/cobra"], linked["k8s.io/client-go"], linked[sprig])
 			}
 		}
 	}

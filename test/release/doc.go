@@ -3,9 +3,15 @@
 // $DIST) with the real clients, in clean homes.
 //
 //   - the archives: sha256sum -c of checksums.txt, gpg's check of its
-//     signature, the entries of each archive, the binaries' version, that
-//     they are static, the SBOMs against the binaries; a second dist of the
-//     same commit writes the same bytes;
+//     signature, the entries of each archive (the post-renderer and the
+//     companion, never the Argo CD plugin), the binaries' version, that
+//     they are static, the SBOMs against the binaries (the plugin's
+//     against the image's); a second dist of the same commit writes the
+//     same bytes;
+//   - the image: an OCI layout of an index for linux/amd64 and
+//     linux/arm64, the three binaries in one layer (the plugin's
+//     debug-overlay-argocd only there), its annotations, pushed to a real
+//     registry;
 //   - krew v0.4.3 (bin/kubectl-krew) installs the krew manifest with the
 //     linux/amd64 archive in an empty KREW_ROOT, kubectl (bin/kubectl)
 //     finds `kubectl debug-overlay`, a tampered archive is refused;
@@ -19,7 +25,8 @@
 //   - the charts pushed to the registry with `helm push`: Helm 3 and Helm 4
 //     build the geth example's dependency from oci:// and it toggles as
 //     with file://;
-//   - `go install module@version` from a module proxy of the commit: the
+//   - `go install module/cmd/debug-overlay@version` (and
+//     .../cmd/debug-overlay-argocd) from a module proxy of the commit: the
 //     version from the build information, the commit unknown;
 //   - faults: a bad VERSION, a missing key or passphrase, a registry that
 //     refuses the push: one line, a non-zero exit, nothing half-written.

@@ -19,11 +19,12 @@ import (
 
 const modulePath = "github.com/debug-overlay/debug-overlay"
 
-// TestGoInstall: `go install module/cmd/debug-overlay@VERSION`, served by a
-// module proxy holding the commit as VERSION (a file:// proxy laid out as
-// the Go module proxy, the machine's module cache behind it for the
-// dependencies), builds a debug-overlay whose version comes from the
-// build information, and which says its commit is unknown.
+// TestGoInstall: `go install module/cmd/debug-overlay@VERSION
+// module/cmd/debug-overlay-argocd@VERSION`, served by a module proxy
+// holding the commit as VERSION (a file:// proxy laid out as the Go module
+// proxy, the machine's module cache behind it for the dependencies),
+// builds a debug-overlay and a debug-overlay-argocd whose version comes
+// from the build information, and which say their commit is unknown.
 //
 // VERSION names the commit (v0.0.0-check.g<commit>), not the release's
 // version: the go command trusts that a module version never changes, so
@@ -65,7 +66,7 @@ func TestGoInstall(t *testing.T) {
 	t.Cleanup(forget)
 
 	gobin := t.TempDir()
-	cmd := exec.Command("go", "install", modulePath+"/cmd/debug-overlay@"+version)
+	cmd := exec.Command("go", "install", modulePath+"/cmd/debug-overlay@"+version, modulePath+"/cmd/debug-overlay-argocd@"+version)
 	cmd.Dir = t.TempDir() // outside any module
 	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=", "GOPROXY=file://"+proxy+","+upstream,
 		"GONOSUMDB="+modulePath, "GOPRIVATE=", "GONOPROXY=", "GOWORK=off")
@@ -73,16 +74,18 @@ func TestGoInstall(t *testing.T) {
 	mustRun(t, cmd, nil)
 	t.Logf("go install took %v", time.Since(start).Round(time.Millisecond))
 
-	var v struct{ Version, Commit, TreeState string }
-	if err := json.Unmarshal(mustRun(t, exec.Command(filepath.Join(gobin, "debug-overlay"), "version", "-o", "json"), nil), &v); err != nil {
-		t.Fatal(err)
-	}
-	if v.Version != version || v.Commit != "unknown" || v.TreeState != "unknown" {
-		t.Errorf("version of the go install build: %+v, want version %s, commit and tree unknown", v, version)
-	}
-	line := string(mustRun(t, exec.Command(filepath.Join(gobin, "debug-overlay"), "version"), nil))
-	if !strings.HasPrefix(line, "debug-overlay "+version+" commit unknown ") {
-		t.Errorf("version: %q", line)
+	for _, b := range []string{"debug-overlay", "debug-overlay-argocd"} {
+		var v struct{ Version, Commit, TreeState string }
+		if err := json.Unmarshal(mustRun(t, exec.Command(filepath.Join(gobin, b), "version", "-o", "json"), nil), &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Version != version || v.Commit != "unknown" || v.TreeState != "unknown" {
+			t.Errorf("version of the go install build of %s: %+v, want version %s, commit and tree unknown", b, v, version)
+		}
+		line := string(mustRun(t, exec.Command(filepath.Join(gobin, b), "version"), nil))
+		if !strings.HasPrefix(line, b+" "+version+" commit unknown ") {
+			t.Errorf("%s version: %q", b, line)
+		}
 	}
 }
 

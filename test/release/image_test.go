@@ -43,9 +43,11 @@ func decode(t *testing.T, data []byte, v any) {
 
 // TestImage: dist/image is an OCI layout whose index, tagged with the
 // version, holds an image for linux/amd64 and linux/arm64, each one layer
-// with the two static binaries of the release (those of the archives)
-// and an empty /tmp, running as 65532, with the OCI annotations; pushed to
-// the registry, the registry serves the same index.
+// with the three static binaries of the release (the post-renderer and
+// the companion those of the archives; the Argo CD plugin, which only the
+// image has, static, for the platform, and printing its version) and an
+// empty /tmp, running as 65532, with the OCI annotations; pushed to the
+// registry, the registry serves the same index.
 func TestImage(t *testing.T) {
 	var top struct{ Manifests []ociDescriptor }
 	data, err := os.ReadFile(filepath.Join(distDir, "image", "index.json"))
@@ -115,13 +117,19 @@ func TestImage(t *testing.T) {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		want := []string{"tmp/", "usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/debug-overlay", "usr/local/bin/kubectl-debug_overlay"}
+		want := []string{"tmp/", "usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/" + binRender, "usr/local/bin/" + binArgoCD, "usr/local/bin/" + binCompanion}
 		if !slices.Equal(names, want) {
 			t.Errorf("%s layer holds %q, want %q", m.Platform.Architecture, names, want)
 		}
-		for _, e := range readArchive(t, filepath.Join(distDir, archiveName("linux", m.Platform.Architecture))) {
-			if f, ok := files["usr/local/bin/"+e.Name]; ok && !bytes.Equal(f, e.Data) {
-				t.Errorf("%s: the image's %s is not the archive's", m.Platform.Architecture, e.Name)
+		entries := readArchive(t, filepath.Join(distDir, archiveName("linux", m.Platform.Architecture)))
+		for _, b := range released("linux") {
+			f := files["usr/local/bin/"+b.name]
+			i := slices.IndexFunc(entries, func(e archived) bool { return e.Name == b.name })
+			switch {
+			case b.archived && (i < 0 || !bytes.Equal(f, entries[i].Data)):
+				t.Errorf("%s: the image's %s is not the archive's", m.Platform.Architecture, b.name)
+			case !b.archived:
+				checkBinary(t, "linux", m.Platform.Architecture, archived{Name: b.name, Data: f})
 			}
 		}
 	}
@@ -139,6 +147,35 @@ func TestImage(t *testing.T) {
 	if len(served.Manifests) != 2 {
 		t.Errorf("the registry serves %+v", served)
 	}
+}
+
+// imageBinaries are the binaries in the image of dist/image, by platform
+// (linux/amd64) and name.
+func imageBinaries(t *testing.T) map[string]map[string][]byte {
+	t.Helper()
+	var top struct{ Manifests []ociDescriptor }
+	data, err := os.ReadFile(filepath.Join(distDir, "image", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode(t, data, &top)
+	var idx struct{ Manifests []ociDescriptor }
+	decode(t, blob(t, top.Manifests[0].Digest), &idx)
+	out := map[string]map[string][]byte{}
+	for _, m := range idx.Manifests {
+		var img struct{ Layers []ociDescriptor }
+		decode(t, blob(t, m.Digest), &img)
+		bins := map[string][]byte{}
+		for _, l := range img.Layers {
+			for name, data := range layerFiles(t, blob(t, l.Digest)) {
+				if b, ok := strings.CutPrefix(name, "usr/local/bin/"); ok && b != "" {
+					bins[b] = data
+				}
+			}
+		}
+		out[m.Platform.OS+"/"+m.Platform.Architecture] = bins
+	}
+	return out
 }
 
 // layerFiles lists a gzipped tar layer: name to content; checks that

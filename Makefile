@@ -67,6 +67,7 @@ NODE_IMAGE = $(if $(wildcard $(DIST)/image/index.json),\
 ## Helm 3, Helm 4 and kustomize (test/nodee2e); needs root. Whatever happens
 ## to the tests (failure, Ctrl-C, a kill), the trap runs node-cleanup, which
 ## stops by PID what a run left behind and undoes its host changes.
+## NODE_TEST_FLAGS='-run TestName' runs some of the tests.
 e2e-cluster: build tools
 	hack/node-deps.sh
 	hack/build-kube.sh kubelet kube-controller-manager kube-scheduler
@@ -77,7 +78,7 @@ e2e-cluster: build tools
 	  -file usr/local/bin/debug-overlay=$(BIN)/debug-overlay -file usr/local/bin/kubectl-debug_overlay=$(BIN)/kubectl-debug_overlay \
 	  -file usr/local/bin/debug-overlay-argocd=$(BIN)/debug-overlay-argocd)
 	trap 'rc=$$?; $(BIN)/node-cleanup || rc=1; exit $$rc' EXIT; \
-	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay $(NODE_IMAGE) go test -count=1 -timeout 20m -v ./test/nodee2e/
+	  DEBUG_OVERLAY_BIN=$(BIN)/debug-overlay $(NODE_IMAGE) go test -count=1 -timeout 20m -v $(NODE_TEST_FLAGS) ./test/nodee2e/
 
 # make dist takes VERSION only from the command line or the environment:
 # the git describe default above is no release version.

@@ -142,8 +142,19 @@ images:
 			spec.Volumes[i].VolumeSource = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: plugins, Type: &dirType}}
 		}
 	}
-	for i := range spec.Containers {
+	// The sidecar's image is pulled from the node's registry (this test
+	// runs beside TestReleaseImage, which may not have pulled it yet); the
+	// other images were imported into containerd with the node.
+	pulled := false
+	for i, c := range spec.Containers {
 		spec.Containers[i].ImagePullPolicy = corev1.PullNever
+		if c.Image == image {
+			spec.Containers[i].ImagePullPolicy = corev1.PullIfNotPresent
+			pulled = true
+		}
+	}
+	if !pulled {
+		t.Fatalf("no container of the built Deployment runs the release image %s", image)
 	}
 	pod := corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},

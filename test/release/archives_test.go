@@ -164,10 +164,30 @@ func readArchive(t *testing.T, path string) []archived {
 		}
 		return out
 	}
+	for _, e := range readTarGz(t, data) {
+		if e.Uid != 0 || e.Gid != 0 || e.Uname != "" || e.Gname != "" {
+			t.Errorf("%s: %s is owned by %d:%d (%s:%s), want 0:0 without names", path, e.Name, e.Uid, e.Gid, e.Uname, e.Gname)
+		}
+		out = append(out, archived{e.Name, fs.FileMode(e.Mode).Perm(), e.Data})
+	}
+	return out
+}
+
+// tarEntry is an entry of a tar archive: its header and its content.
+type tarEntry struct {
+	*tar.Header
+	Data []byte
+}
+
+// readTarGz lists the entries of a tar.gz in their order: the release's
+// archives, the Helm plugin package, the image's layers.
+func readTarGz(t *testing.T, data []byte) []tarEntry {
+	t.Helper()
 	gz, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out []tarEntry
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()
@@ -177,11 +197,11 @@ func readArchive(t *testing.T, path string) []archived {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-			t.Errorf("%s: %s is owned by %d:%d (%s:%s), want 0:0 without names", path, h.Name, h.Uid, h.Gid, h.Uname, h.Gname)
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(tr)
-		out = append(out, archived{h.Name, fs.FileMode(h.Mode).Perm(), b})
+		out = append(out, tarEntry{h, b})
 	}
 }
 

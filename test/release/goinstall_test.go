@@ -43,8 +43,9 @@ func TestGoInstall(t *testing.T) {
 	}
 	env := strings.Fields(string(out))
 	modcache, upstream := env[0], env[1]
-	// The module cache would keep this version from an earlier run, of
-	// another commit: drop our module's entries, before and after.
+	// Drop this version's entries from the machine's module cache
+	// afterwards, so that it does not keep a copy per commit tested (and
+	// before, in case a killed run of this commit left a partial one).
 	forget := func() {
 		for _, p := range []string{filepath.Join(modcache, modulePath+"@"+version), filepath.Join(modcache, "cache", "download", modulePath, "@v")} {
 			filepath.WalkDir(p, func(p string, d os.DirEntry, err error) error {

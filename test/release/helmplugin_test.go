@@ -3,7 +3,6 @@ package release
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -153,27 +152,14 @@ func extract(t *testing.T, archive, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gz, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if h.Typeflag == tar.TypeDir {
+	for _, e := range readTarGz(t, data) {
+		p := filepath.Join(dir, filepath.FromSlash(e.Name))
+		if e.Typeflag == tar.TypeDir {
 			os.MkdirAll(p, 0o755)
 			continue
 		}
-		b, _ := io.ReadAll(tr)
 		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, b, os.FileMode(h.Mode)); err != nil {
+		if err := os.WriteFile(p, e.Data, os.FileMode(e.Mode)); err != nil {
 			t.Fatal(err)
 		}
 	}

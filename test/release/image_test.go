@@ -1,11 +1,8 @@
 package release
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,26 +179,15 @@ func imageBinaries(t *testing.T) map[string]map[string][]byte {
 // every entry is root's and /tmp is sticky.
 func layerFiles(t *testing.T, layer []byte) map[string][]byte {
 	t.Helper()
-	gz, err := gzip.NewReader(bytes.NewReader(layer))
-	if err != nil {
-		t.Fatal(err)
-	}
 	files := map[string][]byte{}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
+	for _, e := range readTarGz(t, layer) {
+		if e.Uid != 0 || e.Gid != 0 {
+			t.Errorf("%s is owned by %d:%d", e.Name, e.Uid, e.Gid)
 		}
-		if err != nil {
-			t.Fatal(err)
+		if e.Name == "tmp/" && e.Mode != 0o1777 {
+			t.Errorf("tmp/ has mode %o, want 1777", e.Mode)
 		}
-		if h.Uid != 0 || h.Gid != 0 {
-			t.Errorf("%s is owned by %d:%d", h.Name, h.Uid, h.Gid)
-		}
-		if h.Name == "tmp/" && h.Mode != 0o1777 {
-			t.Errorf("tmp/ has mode %o, want 1777", h.Mode)
-		}
-		files[h.Name], _ = io.ReadAll(tr)
+		files[e.Name] = e.Data
 	}
+	return files
 }
